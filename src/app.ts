@@ -1,0 +1,21 @@
+// The HTTP application: graphql-yoga over the schema, with one context (and so one set of
+// DataLoaders) per request. Tests call `app.fetch` directly; src/server.ts listens on a port.
+import { createYoga } from 'graphql-yoga';
+import { schema } from './graphql/schema.ts';
+import { maskError } from './graphql/errors.ts';
+import type { Database } from './db/client.ts';
+
+export function createApp(db: Database) {
+  return createYoga({
+    schema,
+    graphqlEndpoint: '/graphql',
+    context: () => ({ db }),
+    maskedErrors: { maskError },
+    graphiql: { title: 'placement-graphql' },
+    landingPage: false,
+    // Expected failures (domain errors) are answers, not incidents; maskError logs the unexpected ones.
+    logging: false,
+  });
+}
+
+export type App = ReturnType<typeof createApp>;

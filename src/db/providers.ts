@@ -1,0 +1,117 @@
+// Resource providers: create, update (rename, re-parent), delete, filtered listing.
+import { randomUUID } from 'node:crypto';
+import { Prisma as P } from './generated/client.ts';
+import type { Tx } from './client.ts';
+import { DomainError } from '../domain/errors.ts';
+import { parse, schemas } from '../domain/names.ts';
+import { assertNoLoop, subtreeIds } from '../domain/tree.ts';
+import { traitsNamed, type ProviderFilter } from '../domain/providerFilter.ts';
+import { numbers, providersByUuid, treesOf, traitIds, classIds, type ProviderRow } from './reads.ts';
+
+export async function requireProvider(db: Tx, uuid: string): Promise<ProviderRow> {
+  const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'provider uuid:')]);
+  if (!row) throw new DomainError('NOT_FOUND', `No resource provider with uuid ${uuid}`);
+  return row;
+}
+
+async function requireParent(db: Tx, uuid: string): Promise<ProviderRow> {
+  const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'parent uuid:')]);
+  if (!row) throw new DomainError('INVALID_PARENT', `Parent provider ${uuid} does not exist`);
+  return row;
+}
+
+async function assertNameFree(db: Tx, name: string, exceptId?: number): Promise<void> {
+  const rows = await db.$queryRaw<{ id: number }[]>`SELECT id FROM resource_providers WHERE name = ${name}`;
+  if (rows.some((r) => Number(r.id) !== exceptId)) throw new DomainError('DUPLICATE_NAME', `A resource provider named ${JSON.stringify(name)} already exists`);
+}
+
+export async function createProvider(tx: Tx, input: { name: string; uuid?: string | null; parentUuid?: string | null }): Promise<ProviderRow> {
+  const name = parse(schemas.providerName, input.name, 'name');
+  const uuid = input.uuid == null ? randomUUID() : parse(schemas.uuid, input.uuid, 'uuid');
+  const parent = input.parentUuid == null ? null : await requireParent(tx, input.parentUuid);
+  if ((await providersByUuid(tx, [uuid])).length) throw new DomainError('DUPLICATE_UUID', `A resource provider with uuid ${uuid} already exists`);
+  await assertNameFree(tx, name);
+  const created = await tx.resourceProvider.create({ data: { uuid, name, parentId: parent?.id ?? null, rootId: parent?.rootId ?? null } });
+  if (!parent) await tx.$executeRaw`UPDATE resource_providers SET root_provider_id = id WHERE id = ${created.id}`;
+  return (await providersByUuid(tx, [uuid]))[0];
+}
+
+/**
+ * Renames and/or re-parents (`parentUuid` undefined: unchanged; null: become a root). The whole
+ * subtree moves along and takes the new root. As in the reference, neither change bumps the
+ * provider generation, and allocations in the moved subtree stay where they are.
+ */
+export async function updateProvider(tx: Tx, input: { uuid: string; name?: string | null; parentUuid?: string | null }): Promise<ProviderRow> {
+  const rp = await requireProvider(tx, input.uuid);
+  if (input.name != null && input.name !== rp.name) {
+    const name = parse(schemas.providerName, input.name, 'name');
+    await assertNameFree(tx, name, rp.id);
+    await tx.$executeRaw`UPDATE resource_providers SET name = ${name}, updated_at = CURRENT_TIMESTAMP WHERE id = ${rp.id}`;
+  }
+  if (input.parentUuid !== undefined && input.parentUuid !== rp.parentUuid) {
+    const parent = input.parentUuid === null ? null : await requireParent(tx, input.parentUuid);
+    if (parent) assertNoLoop(rp.uuid, await ancestorsOf(tx, parent));
+    const newRoot = parent ? parent.rootId : rp.id;
+    const moving = [...subtreeIds(await treesOf(tx, [rp.rootId]), rp.id)];
+    await tx.$executeRaw`UPDATE resource_providers SET parent_provider_id = ${parent?.id ?? null}, updated_at = CURRENT_TIMESTAMP WHERE id = ${rp.id}`;
+    await tx.$executeRaw`UPDATE resource_providers SET root_provider_id = ${newRoot} WHERE id IN (${P.join(moving)})`;
+  }
+  return (await providersByUuid(tx, [rp.uuid]))[0];
+}
+
+/** The uuids of `rp` and all its ancestors. */
+async function ancestorsOf(tx: Tx, rp: ProviderRow): Promise<string[]> {
+  const tree = new Map((await treesOf(tx, [rp.rootId])).map((r) => [r.id, r]));
+  const out: string[] = [];
+  for (let at: ProviderRow | undefined = rp; at; at = at.parentId === null ? undefined : tree.get(at.parentId)) out.push(at.uuid);
+  return out;
+}
+
+export async function deleteProvider(tx: Tx, uuid: string): Promise<ProviderRow> {
+  const rp = await requireProvider(tx, uuid);
+  const [{ children, allocations }] = numbers(
+    await tx.$queryRaw<{ children: number; allocations: number }[]>`SELECT
+      (SELECT COUNT(*) FROM resource_providers WHERE parent_provider_id = ${rp.id}) AS children,
+      (SELECT COUNT(*) FROM allocations WHERE resource_provider_id = ${rp.id}) AS allocations`,
+  );
+  if (children > 0) throw new DomainError('PROVIDER_HAS_CHILDREN', `Unable to delete provider ${uuid}: it has child providers`);
+  if (allocations > 0) throw new DomainError('PROVIDER_IN_USE', `Unable to delete provider ${uuid}: it has allocations`);
+  // Inventories, trait and aggregate links go with it (ON DELETE CASCADE).
+  await tx.$executeRaw`DELETE FROM resource_providers WHERE id = ${rp.id}`;
+  return rp;
+}
+
+/** SQL conditions on `p` (resource_providers) for a validated filter; unknown traits or classes are bad values. */
+export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sql> {
+  const where: P.Sql[] = [P.sql`1 = 1`];
+  if (f.name !== undefined) where.push(P.sql`p.name = ${f.name}`);
+  if (f.uuid !== undefined) where.push(P.sql`p.uuid = ${f.uuid}`);
+  const inAggregates = (set: string[]) =>
+    P.sql`SELECT rpa.resource_provider_id FROM resource_provider_aggregates rpa JOIN aggregates ag ON ag.id = rpa.aggregate_id WHERE ag.uuid IN (${P.join(set)})`;
+  for (const set of f.memberOf) where.push(P.sql`p.id IN (${inAggregates(set)})`);
+  if (f.notMemberOf.length) where.push(P.sql`p.id NOT IN (${inAggregates(f.notMemberOf)})`);
+
+  const named = traitsNamed(f);
+  const ids = await traitIds(db, named);
+  const unknown = named.filter((t) => !ids.has(t));
+  if (unknown.length) throw new DomainError('BAD_VALUE', `No such trait(s): ${unknown.join(', ')}`);
+  const withTraits = (names: string[]) =>
+    P.sql`SELECT resource_provider_id FROM resource_provider_traits WHERE trait_id IN (${P.join(names.map((n) => ids.get(n)!))})`;
+  for (const t of f.requiredTraits) where.push(P.sql`p.id IN (${withTraits([t])})`);
+  if (f.forbiddenTraits.length) where.push(P.sql`p.id NOT IN (${withTraits(f.forbiddenTraits)})`);
+  for (const set of f.anyTraits) where.push(P.sql`p.id IN (${withTraits(set)})`);
+
+  if (f.inTree !== undefined) where.push(P.sql`p.root_provider_id = (SELECT root_provider_id FROM resource_providers WHERE uuid = ${f.inTree})`);
+
+  const classes = await classIds(db, f.resources.map((r) => r.resourceClass));
+  for (const { resourceClass, amount } of f.resources) {
+    const rc = classes.get(resourceClass);
+    if (rc === undefined) throw new DomainError('BAD_VALUE', `Unknown resource class ${resourceClass}`);
+    // Fits when the amount obeys min/max/step and used + amount <= (total - reserved) * ratio.
+    where.push(P.sql`p.id IN (SELECT i.resource_provider_id FROM inventories i
+      WHERE i.resource_class_id = ${rc} AND i.min_unit <= ${amount} AND i.max_unit >= ${amount} AND ${amount} % i.step_size = 0
+      AND (SELECT COALESCE(SUM(a.used), 0) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = ${rc}) + ${amount}
+          <= (i.total - i.reserved) * i.allocation_ratio)`);
+  }
+  return P.join(where, ' AND ');
+}

@@ -1,0 +1,56 @@
+// Write transactions with optimistic concurrency. A generation the client supplied that is stale
+// is the client's conflict (CONCURRENT_UPDATE at once); a compare-and-swap lost to another writer
+// after our own read is a race the client did not cause, retried here a bounded number of times.
+import { DomainError } from '../domain/errors.ts';
+import { Prisma as P } from './generated/client.ts';
+import type { Database, Tx } from './client.ts';
+
+/** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
+export class LostRace extends Error {}
+
+export const maxRetries = () => Number(process.env.PLACEMENT_WRITE_RETRIES ?? 10);
+
+/** Runs `work` in one write transaction, re-running it when it lost a race; nothing partial is kept. */
+export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.writer.$transaction((tx) => work(tx), { timeout: 30_000, maxWait: 30_000 });
+    } catch (err) {
+      if (!(err instanceof LostRace)) throw translateDbError(err);
+      if (attempt >= maxRetries()) {
+        throw new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`);
+      }
+    }
+  }
+}
+
+/**
+ * Bumps a provider's generation if it still is `seen`, else reports the lost race. Every write that
+ * concerns a provider goes through here, so concurrent writers serialise on the generation.
+ */
+export async function bumpProviderGeneration(tx: Tx, providerId: number, seen: number): Promise<number> {
+  const changed = await tx.$executeRaw`UPDATE resource_providers SET generation = generation + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ${providerId} AND generation = ${seen}`;
+  if (changed !== 1) throw new LostRace();
+  return seen + 1;
+}
+
+/** The client's generation must match what this transaction read. */
+export function expectGeneration(kind: 'provider' | 'consumer', uuid: string, supplied: number | null, current: number | null): void {
+  if (supplied !== current) {
+    throw new DomainError(
+      'CONCURRENT_UPDATE',
+      `${kind} ${uuid} generation conflict: expected ${supplied ?? 'none (new consumer)'}, current is ${current ?? 'none (no such consumer)'}. Re-read and retry.`,
+    );
+  }
+}
+
+/** Unique-constraint failures that slipped past the explicit checks (a concurrent insert) become domain errors. */
+export function translateDbError(err: unknown): unknown {
+  if (err instanceof DomainError || err instanceof LostRace) return err;
+  if (err instanceof P.PrismaClientKnownRequestError && err.code === 'P2002') {
+    const target = JSON.stringify(err.meta ?? {});
+    if (target.includes('uuid')) return new DomainError('DUPLICATE_UUID', 'That uuid is already in use');
+    return new DomainError('DUPLICATE_NAME', 'That name is already in use');
+  }
+  return err;
+}

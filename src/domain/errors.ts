@@ -1,0 +1,42 @@
+// Stable, machine-readable failure codes. The GraphQL layer copies `code` into
+// `extensions.code`; descriptions double as the schema's documentation of each code.
+
+export const errorCodes = {
+  CONCURRENT_UPDATE:
+    'A provider or consumer generation supplied by the client is stale, or a write lost a race to another writer more times than the server retries (placement.concurrent_update).',
+  DUPLICATE_NAME: 'The name is already taken by another provider, resource class or trait (placement.duplicate_name).',
+  DUPLICATE_UUID: 'The uuid is already taken by another provider.',
+  NOT_FOUND: 'The provider, consumer, resource class, trait or inventory named does not exist.',
+  PROVIDER_HAS_CHILDREN: 'A provider with child providers cannot be deleted (placement.resource_provider.cannot_delete_parent).',
+  PROVIDER_IN_USE: 'A provider holding allocations cannot be deleted (placement.resource_provider.inuse).',
+  INVENTORY_IN_USE: 'Inventory of a class that has allocations on the provider cannot be removed (placement.inventory.inuse).',
+  CAPACITY_EXCEEDED: 'The allocation would take a provider past the capacity of an inventory.',
+  CONSTRAINTS_VIOLATED: 'An allocated amount is below min_unit, above max_unit or not a multiple of step_size.',
+  INVALID_INVENTORY: 'Inventory values break a rule: reserved > total, min_unit > max_unit, a value out of range, or no inventory of that class to allocate from.',
+  INVALID_PARENT: 'The requested parent would make a provider its own ancestor, or does not fit the move.',
+  BAD_VALUE: 'A value is malformed or out of range (uuid, name, amount, filter).',
+  DUPLICATE_KEY: 'The same key (resource class, provider, consumer) appears twice in one request.',
+  MISSING_VALUE: 'A value required in this situation was not given.',
+  CLASS_IN_USE: 'A resource class that any inventory uses cannot be deleted.',
+  TRAIT_IN_USE: 'A trait that any provider has cannot be deleted.',
+  STANDARD_READ_ONLY: 'Standard resource classes and traits cannot be created, changed or deleted.',
+  UNAVAILABLE: 'The database cannot be reached right now; try again.',
+  INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log under the request id.',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** A rule of the placement model was broken; nothing was written. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const fail = (code: ErrorCode, message: string): never => {
+  throw new DomainError(code, message);
+};

@@ -1,0 +1,71 @@
+// Inventory records and their rules (SPEC §8): defaults, validation, capacity.
+import { z } from 'zod';
+import { DomainError } from './errors.ts';
+import { parse } from './names.ts';
+
+export const MAX_INT = 2147483647;
+/** Largest single-precision float: the reference stores allocation_ratio as a FLOAT column. */
+export const MAX_RATIO = 3.4028234663852886e38;
+
+export interface InventoryValues {
+  total: number;
+  reserved: number;
+  minUnit: number;
+  maxUnit: number;
+  stepSize: number;
+  allocationRatio: number;
+}
+
+export interface Inventory extends InventoryValues {
+  resourceClass: string;
+}
+
+const int = (min: number) => z.number().int('must be an integer').min(min, `must be at least ${min}`).max(MAX_INT, `must be at most ${MAX_INT}`);
+
+const inventorySchema = z
+  .object({
+    resourceClass: z.string(),
+    total: int(1),
+    reserved: int(0).default(0),
+    minUnit: int(1).default(1),
+    maxUnit: int(1).default(MAX_INT),
+    stepSize: int(1).default(1),
+    allocationRatio: z
+      .number()
+      .refine(Number.isFinite, 'must be a finite number')
+      .refine((r) => r > 0, 'must be greater than 0')
+      .refine((r) => r <= MAX_RATIO, `must be at most ${MAX_RATIO}`)
+      .default(1.0),
+  })
+  .superRefine((inv, ctx) => {
+    if (inv.reserved > inv.total) ctx.addIssue({ code: 'custom', message: `reserved (${inv.reserved}) must not exceed total (${inv.total})` });
+    if (inv.minUnit > inv.maxUnit) ctx.addIssue({ code: 'custom', message: `min_unit (${inv.minUnit}) must not exceed max_unit (${inv.maxUnit})` });
+  });
+
+/** An inventory as the client wrote it: optional fields take the reference's defaults. */
+export type InventoryInput = { resourceClass: string; total: number } & { [K in keyof InventoryValues]?: number | null };
+
+/** Applies defaults and every rule; throws INVALID_INVENTORY naming the class and the problems. */
+export function validateInventory(input: InventoryInput): Inventory {
+  const clean = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
+  return parse(inventorySchema, clean, `inventory of ${input.resourceClass}:`, 'INVALID_INVENTORY');
+}
+
+/** How much of the class can be allocated in all: floor((total - reserved) * allocation_ratio). */
+export function capacity(inv: InventoryValues): number {
+  return Math.floor((inv.total - inv.reserved) * inv.allocationRatio);
+}
+
+/** Throws CONSTRAINTS_VIOLATED when `amount` breaks min_unit, max_unit or step_size. */
+export function checkAmount(inv: Inventory, amount: number, providerUuid: string): void {
+  const problems: string[] = [];
+  if (amount < inv.minUnit) problems.push(`below min_unit ${inv.minUnit}`);
+  if (amount > inv.maxUnit) problems.push(`above max_unit ${inv.maxUnit}`);
+  if (amount % inv.stepSize !== 0) problems.push(`not a multiple of step_size ${inv.stepSize}`);
+  if (problems.length) {
+    throw new DomainError(
+      'CONSTRAINTS_VIOLATED',
+      `Unable to allocate ${amount} ${inv.resourceClass} on provider ${providerUuid}: ${problems.join(', ')}`,
+    );
+  }
+}

@@ -1,0 +1,22 @@
+// Turns thrown errors into client-safe GraphQL errors. Domain errors keep their message and get
+// their code in extensions.code; anything else is logged and replaced by a generic error, so SQL,
+// stack traces and paths never reach a client.
+import { GraphQLError } from 'graphql';
+import { DomainError, errorCodes } from '../domain/errors.ts';
+import { builder } from './builder.ts';
+
+export function maskError(error: unknown): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+  if (original instanceof DomainError) {
+    return new GraphQLError(original.message, { ...at, extensions: { code: original.code } });
+  }
+  if (error instanceof GraphQLError && !original) return error;
+  console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String((original as Error)?.stack ?? original) }));
+  return new GraphQLError('Unexpected error.', { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+builder.enumType('ErrorCode', {
+  description: 'Every value `extensions.code` takes on an error this API returns, and what it means.',
+  values: Object.fromEntries(Object.entries(errorCodes).map(([code, description]) => [code, { description }])),
+});

@@ -1,0 +1,195 @@
+// Consumers and their allocations: the consumer node, claims (one consumer, or several at once),
+// deletion, usage totals per project, and reshape.
+import { builder } from '../builder.ts';
+import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
+import { InventoryInput } from './inventory.ts';
+import { loadConsumerAllocations, type AllocationGroup } from '../loaders.ts';
+import { writeTransaction } from '../../db/tx.ts';
+import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
+import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
+import { reshape } from '../../db/reshape.ts';
+
+const ConsumerAllocation = builder.objectRef<AllocationGroup>('ConsumerAllocation').implement({
+  description: 'What a consumer holds on one provider.',
+  fields: (t) => ({
+    provider: t.field({ type: ProviderRef, description: 'The provider (its generation is the one to expect now).', resolve: (g) => g.providerUuid }),
+    resources: t.field({ type: [ResourceAmount], description: 'Amount held per resource class.', resolve: (g) => g.resources }),
+  }),
+});
+
+ConsumerRef.implement({
+  description: 'Whoever holds resources (an instance, a migration): a uuid with a project, a user, a type and a generation.',
+  fields: (t) => ({
+    uuid: t.exposeString('uuid', { description: 'The consumer uuid.' }),
+    generation: t.exposeInt('generation', { description: 'Bumped by every allocation write; pass it back on the next write.' }),
+    projectId: t.exposeString('projectId', { description: 'The project the consumer belongs to.' }),
+    userId: t.exposeString('userId', { description: 'The user the consumer belongs to.' }),
+    consumerType: t.string({
+      nullable: true,
+      description: 'INSTANCE, MIGRATION, ...; null for consumers written without one.',
+      resolve: (c) => c.consumerType,
+    }),
+    allocations: t.loadableList({
+      type: ConsumerAllocation,
+      description: 'Allocations held, one entry per provider.',
+      load: (ids: number[], ctx) => loadConsumerAllocations(ids, ctx),
+      resolve: (c) => c.id,
+    }),
+  }),
+});
+
+const UsageGroup = builder.simpleObject('UsageGroup', {
+  description: "A project's usage of one consumer type.",
+  fields: (t) => ({
+    consumerType: t.string({ description: `The consumer type; "${UNKNOWN_CONSUMER_TYPE}" for consumers without one, "${ALL_CONSUMER_TYPES}" when every type was summed.` }),
+    consumerCount: t.int({ description: 'How many consumers hold allocations in this group.' }),
+    resources: t.field({ type: [ResourceAmount], description: 'Units used per resource class.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  consumer: t.field({
+    type: ConsumerRef,
+    nullable: true,
+    description: 'A consumer by uuid; null when it holds no allocations (consumers exist only while they hold some).',
+    args: { uuid: t.arg.string({ required: true, description: 'The consumer uuid.' }) },
+    resolve: (_, { uuid }) => uuid.toLowerCase(),
+  }),
+  usages: t.field({
+    type: [UsageGroup],
+    description: "Totals of a project's allocations, optionally narrowed to a user and/or a consumer type, grouped by consumer type.",
+    args: {
+      projectId: t.arg.string({ required: true, description: 'The project.' }),
+      userId: t.arg.string({ required: false, description: 'Only consumers of this user.' }),
+      consumerType: t.arg.string({
+        required: false,
+        description: `Only this consumer type; "${ALL_CONSUMER_TYPES}" sums every type into one group, "${UNKNOWN_CONSUMER_TYPE}" selects consumers without a type.`,
+      }),
+    },
+    resolve: async (_, args, ctx) =>
+      (await projectUsages(ctx.db.reader, args)).map((g) => ({ ...g, resources: g.resources.map((r) => ({ resourceClass: r.resourceClass, amount: r.used })) })),
+  }),
+}));
+
+const ProviderAllocationInput = builder.inputType('AllocationInput', {
+  description: 'Resources to hold on one provider.',
+  fields: (t) => ({
+    providerUuid: t.string({ description: 'The provider.' }),
+    resources: t.field({ type: [ResourceAmountInput], description: 'Amount per resource class (each at least 1).' }),
+  }),
+});
+
+const ConsumerAllocationsInput = builder.inputType('ConsumerAllocationsInput', {
+  description: "Everything one consumer should hold after the write (it replaces what it held).",
+  fields: (t) => ({
+    consumerUuid: t.string({ description: 'The consumer.' }),
+    consumerGeneration: t.int({
+      required: false,
+      description: 'The consumer generation last seen, or null for "this consumer does not exist yet". Must be given.',
+    }),
+    projectId: t.string({ description: 'Project of the consumer (1..255 characters).' }),
+    userId: t.string({ description: 'User of the consumer (1..255 characters).' }),
+    consumerType: t.string({ description: 'Consumer type, e.g. INSTANCE or MIGRATION (^[A-Z0-9_]+$).' }),
+    allocations: t.field({ type: [ProviderAllocationInput], description: 'Per provider; empty removes all allocations and the consumer.' }),
+  }),
+});
+
+type ConsumerAllocationsArg = Omit<ConsumerAllocations, 'consumerGeneration'> & { consumerGeneration?: number | null };
+const toWrite = (c: ConsumerAllocationsArg): ConsumerAllocations => ({ ...c, consumerGeneration: c.consumerGeneration ?? null });
+
+const consumersPayload = {
+  name: 'SetAllocationsPayload',
+  description: 'The consumers written.',
+  outputFields: (t: any) => ({
+    consumers: t.field({
+      type: [ConsumerRef],
+      description: 'The consumers that hold allocations after the write (emptied consumers are gone).',
+      resolve: (uuids: string[]) => uuids,
+    }),
+  }),
+};
+
+const allocationErrors =
+  'Errors: CONCURRENT_UPDATE (consumer generation), NOT_FOUND (provider), BAD_VALUE, DUPLICATE_KEY, INVALID_INVENTORY (no inventory of a class), CONSTRAINTS_VIOLATED (min/max/step), CAPACITY_EXCEEDED.';
+
+builder.relayMutationField(
+  'setAllocations',
+  {
+    description: "One consumer's complete allocations.",
+    inputFields: (t) => ({ consumer: t.field({ type: ConsumerAllocationsInput, description: 'The consumer and what it should hold.' }) }),
+  },
+  {
+    description: `Replaces everything one consumer holds, atomically; bumps the consumer generation and the generation of each provider written to. ${allocationErrors}`,
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, [toWrite(input.consumer)])),
+  },
+  consumersPayload,
+);
+
+builder.relayMutationField(
+  'setAllocationsBatch',
+  {
+    description: 'Several consumers written together (moves, evacuations).',
+    inputFields: (t) => ({ consumers: t.field({ type: [ConsumerAllocationsInput], description: 'Each consumer once, with what it should hold.' }) }),
+  },
+  {
+    description: `Replaces the allocations of several consumers in one transaction: all succeed or none does. Capacity is judged on the final state. ${allocationErrors}`,
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, input.consumers.map(toWrite))),
+  },
+  { ...consumersPayload, name: 'SetAllocationsBatchPayload' },
+);
+
+builder.relayMutationField(
+  'deleteAllocations',
+  {
+    description: 'The consumer whose allocations to remove.',
+    inputFields: (t) => ({ consumerUuid: t.string({ description: 'The consumer.' }) }),
+  },
+  {
+    description: 'Removes every allocation of a consumer, and the consumer. Errors: NOT_FOUND (the consumer holds nothing).',
+    resolve: async (_, { input }, ctx) => {
+      await writeTransaction(ctx.db, (tx) => deleteAllocations(tx, input.consumerUuid));
+      return input.consumerUuid.toLowerCase();
+    },
+  },
+  {
+    name: 'DeleteAllocationsPayload',
+    description: 'The consumer emptied.',
+    outputFields: (t) => ({ consumerUuid: t.string({ description: 'The consumer whose allocations were removed.', resolve: (uuid) => uuid }) }),
+  },
+);
+
+const ProviderInventoriesInput = builder.inputType('ProviderInventoriesInput', {
+  description: "A provider's complete new inventory, for reshape.",
+  fields: (t) => ({
+    providerUuid: t.string({ description: 'The provider.' }),
+    providerGeneration: t.int({ description: 'The provider generation last seen.' }),
+    inventories: t.field({ type: [InventoryInput], description: 'The complete new inventory; classes left out are removed.' }),
+  }),
+});
+
+builder.relayMutationField(
+  'reshape',
+  {
+    description: 'Inventories and allocations to change together.',
+    inputFields: (t) => ({
+      inventories: t.field({ type: [ProviderInventoriesInput], description: 'New inventories, per provider.' }),
+      allocations: t.field({ type: [ConsumerAllocationsInput], description: 'New allocations, per consumer.' }),
+    }),
+  },
+  {
+    description:
+      'Atomically replaces the inventories of several providers and the allocations of several consumers, e.g. to move VGPU inventory from a compute node to new child providers while instances keep their claims. Only the final state is checked.',
+    resolve: async (_, { input }, ctx) => {
+      const providers = await writeTransaction(ctx.db, (tx) => reshape(tx, input.inventories, input.allocations.map(toWrite)));
+      return { providers: providers.map((p) => p.uuid), consumers: input.allocations.filter((c) => c.allocations.length).map((c) => c.consumerUuid.toLowerCase()) };
+    },
+  },
+  {
+    name: 'ReshapePayload',
+    description: 'What the reshape wrote.',
+    outputFields: (t) => ({
+      resourceProviders: t.field({ type: [ProviderRef], description: 'The providers whose inventory was replaced.', resolve: (r) => r.providers }),
+      consumers: t.field({ type: [ConsumerRef], description: 'The consumers that hold allocations after the reshape.', resolve: (r) => r.consumers }),
+    }),
+  },
+);

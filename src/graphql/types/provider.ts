@@ -1,0 +1,270 @@
+// Resource providers: the node type with its tree, inventory, usage, trait, aggregate and
+// allocation relations (all batched), the queries that find providers, and the mutations that
+// create, change and delete them and their traits and aggregates.
+import { Prisma as P } from '../../db/generated/client.ts';
+import { builder } from '../builder.ts';
+import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
+import { Inventory, Usage } from './inventory.ts';
+import {
+  descendantsKey,
+  loadAggregates,
+  loadChildren,
+  loadDescendants,
+  loadInventories,
+  loadProviderAllocations,
+  loadTraits,
+  type AllocationGroup,
+} from '../loaders.ts';
+import { idPage } from '../pagination.ts';
+import { normaliseProviderFilter } from '../../domain/providerFilter.ts';
+import { numbers, providerSelect, type ProviderRow } from '../../db/reads.ts';
+import { createProvider, deleteProvider, providerFilterSql, updateProvider } from '../../db/providers.ts';
+import { setProviderTraits } from '../../db/traits.ts';
+import { setProviderAggregates } from '../../db/aggregates.ts';
+import { writeTransaction } from '../../db/tx.ts';
+
+export const ProviderAllocation = builder.simpleObject('ProviderAllocation', {
+  description: "What one consumer holds on one provider (an entry of the provider's allocations).",
+  fields: (t) => ({
+    resources: t.field({ type: [ResourceAmount], description: 'Amount held per resource class.' }),
+  }),
+});
+
+builder.objectField(ProviderAllocation, 'consumer', (t) =>
+  t.field({ type: ConsumerRef, description: 'The consumer holding these resources.', resolve: (g) => (g as AllocationGroup).consumerUuid }),
+);
+
+ProviderRef.implement({
+  description:
+    'Anything with resources to hand out: a compute node, a NUMA cell, a NIC, a shared storage pool. Providers form trees (one parent each) and join aggregates.',
+  fields: (t) => ({
+    uuid: t.exposeString('uuid', { description: 'The provider uuid (lower-case, with dashes).' }),
+    name: t.exposeString('name', { description: 'Unique name, 1 to 200 characters.' }),
+    generation: t.exposeInt('generation', {
+      description: 'Bumped by every change of inventory, traits, aggregates or allocations; pass it back on writes to detect concurrent updates.',
+    }),
+    parent: t.field({ type: ProviderRef, nullable: true, description: 'The parent provider; null for a root.', resolve: (p) => p.parentUuid }),
+    root: t.field({ type: ProviderRef, description: 'The root of the tree this provider belongs to (itself for a root).', resolve: (p) => p.rootUuid }),
+    children: t.loadableGroup({
+      type: ProviderRef,
+      description: 'Direct children, oldest first.',
+      load: (ids: number[], ctx) => loadChildren(ids, ctx),
+      group: (child) => (child as ProviderRow).parentId!,
+      resolve: (p) => p.id,
+    }),
+    descendants: t.loadableList({
+      type: ProviderRef,
+      description: 'The whole subtree below this provider (not itself), parents before children.',
+      load: (keys: string[], ctx) => loadDescendants(keys, ctx),
+      resolve: (p) => descendantsKey(p),
+    }),
+    inventories: t.loadableList({
+      type: Inventory,
+      description: 'Inventory per resource class, with capacity and current usage.',
+      load: (ids: number[], ctx) => loadInventories(ids, ctx),
+      resolve: (p) => p.id,
+    }),
+    usages: t.loadableList({
+      type: Usage,
+      description: 'Amount allocated per resource class, for every class the provider has inventory of (0 when unused).',
+      load: (ids: number[], ctx) => loadInventories(ids, ctx),
+      resolve: (p) => p.id,
+    }),
+    traits: t.loadableList({
+      type: 'String',
+      description: 'Names of the traits the provider has, sorted.',
+      load: (ids: number[], ctx) => loadTraits(ids, ctx),
+      resolve: (p) => p.id,
+    }),
+    aggregates: t.loadableList({
+      type: 'String',
+      description: 'Uuids of the aggregates the provider belongs to, sorted.',
+      load: (ids: number[], ctx) => loadAggregates(ids, ctx),
+      resolve: (p) => p.id,
+    }),
+    allocations: t.loadableList({
+      type: ProviderAllocation,
+      description: 'Allocations against this provider, one entry per consumer.',
+      load: (ids: number[], ctx) => loadProviderAllocations(ids, ctx),
+      resolve: (p) => p.id,
+    }),
+  }),
+});
+
+const ProviderFilterInput = builder.inputType('ProviderFilter', {
+  description: 'Conditions on providers; all given conditions must hold (AND).',
+  fields: (t) => ({
+    name: t.string({ required: false, description: 'Exact name.' }),
+    uuid: t.string({ required: false, description: 'Exact uuid.' }),
+    memberOf: t.field({
+      type: t.listRef(t.listRef('String')),
+      required: false,
+      description: 'Aggregate membership: each inner list is an any-of set of aggregate uuids, and every set must be matched.',
+    }),
+    notMemberOf: t.stringList({ required: false, description: 'Excludes providers in any of these aggregates.' }),
+    requiredTraits: t.stringList({ required: false, description: 'The provider must have all of these traits.' }),
+    forbiddenTraits: t.stringList({ required: false, description: 'The provider must have none of these traits.' }),
+    anyTraits: t.field({ type: t.listRef(t.listRef('String')), required: false, description: 'Each inner list is an any-of set of traits; every set must be matched.' }),
+    inTree: t.string({ required: false, description: 'Only providers in the same tree as this provider uuid.' }),
+    resources: t.field({
+      type: [ResourceAmountInput],
+      required: false,
+      description: 'Only providers with inventory of each class that could take this amount now (capacity, min_unit, max_unit, step_size).',
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  resourceProvider: t.field({
+    type: ProviderRef,
+    nullable: true,
+    description: 'One provider by uuid; null when there is none.',
+    args: { uuid: t.arg.string({ required: true, description: 'The provider uuid.' }) },
+    resolve: (_, { uuid }) => uuid.toLowerCase(),
+  }),
+  resourceProviders: t.connection(
+    {
+      type: ProviderRef,
+      description: 'Providers matching a filter, in creation order, a page at a time.',
+      args: { filter: t.arg({ type: ProviderFilterInput, required: false, description: 'Conditions on the providers returned.' }) },
+      resolve: async (_, args, ctx) => {
+        const db = ctx.db.reader;
+        const where = await providerFilterSql(db, normaliseProviderFilter(args.filter ?? {}));
+        return idPage<ProviderRow>(
+          args,
+          async ({ after, before, limit, inverted }) =>
+            numbers(
+              await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE ${where}
+                ${after !== undefined ? P.sql`AND p.id > ${after}` : P.empty} ${before !== undefined ? P.sql`AND p.id < ${before}` : P.empty}
+                ORDER BY p.id ${inverted ? P.sql`DESC` : P.sql`ASC`} LIMIT ${limit}`,
+            ),
+          async () => numbers(await db.$queryRaw<{ n: number }[]>`SELECT COUNT(*) AS n FROM resource_providers p WHERE ${where}`)[0].n,
+        );
+      },
+    },
+    {
+      description: 'A page of providers.',
+      fields: (c) => ({
+        totalCount: c.int({ description: 'How many providers match the filter in all.', resolve: (conn) => (conn as unknown as { totalCount: () => Promise<number> }).totalCount() }),
+      }),
+    },
+    { description: 'A provider in a page.' },
+  ),
+}));
+
+const providerPayload = (name: string, description: string) => ({
+  name,
+  description,
+  outputFields: (t: any) => ({
+    resourceProvider: t.field({ type: ProviderRef, description: 'The provider as it is after the write.', resolve: (p: ProviderRow) => p.uuid }),
+  }),
+});
+
+builder.relayMutationField(
+  'createResourceProvider',
+  {
+    description: 'A new provider.',
+    inputFields: (t) => ({
+      name: t.string({ description: 'Unique name, 1 to 200 characters.' }),
+      uuid: t.string({ required: false, description: 'Uuid to use; a random one when omitted.' }),
+      parentUuid: t.string({ required: false, description: 'Uuid of an existing provider to become the parent.' }),
+    }),
+  },
+  {
+    description: 'Creates a provider (a root, or a child of `parentUuid`). Errors: DUPLICATE_NAME, DUPLICATE_UUID, INVALID_PARENT, BAD_VALUE.',
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => createProvider(tx, input)),
+  },
+  providerPayload('CreateResourceProviderPayload', 'The provider created.'),
+);
+
+builder.relayMutationField(
+  'updateResourceProvider',
+  {
+    description: 'Changes to a provider; fields left out stay as they are.',
+    inputFields: (t) => ({
+      uuid: t.string({ description: 'The provider to change.' }),
+      name: t.string({ required: false, description: 'New unique name.' }),
+      parentUuid: t.string({
+        required: false,
+        description: 'New parent uuid (the provider moves with its whole subtree, possibly to another tree); null makes it a root.',
+      }),
+    }),
+  },
+  {
+    description:
+      'Renames and/or re-parents a provider. Neither bumps the generation (as in the reference). Errors: NOT_FOUND, DUPLICATE_NAME, INVALID_PARENT (unknown parent or a loop).',
+    resolve: (_, { input }, ctx) =>
+      writeTransaction(ctx.db, (tx) =>
+        updateProvider(tx, { uuid: input.uuid, name: input.name, parentUuid: 'parentUuid' in input ? (input.parentUuid ?? null) : undefined }),
+      ),
+  },
+  providerPayload('UpdateResourceProviderPayload', 'The provider changed.'),
+);
+
+builder.relayMutationField(
+  'deleteResourceProvider',
+  {
+    description: 'The provider to delete.',
+    inputFields: (t) => ({ uuid: t.string({ description: 'The provider uuid.' }) }),
+  },
+  {
+    description:
+      'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
+    resolve: async (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteProvider(tx, input.uuid)),
+  },
+  {
+    name: 'DeleteResourceProviderPayload',
+    description: 'The provider deleted.',
+    outputFields: (t) => ({ uuid: t.string({ description: 'Uuid of the deleted provider.', resolve: (p) => p.uuid }) }),
+  },
+);
+
+builder.relayMutationField(
+  'setProviderTraits',
+  {
+    description: "Replaces a provider's traits.",
+    inputFields: (t) => ({
+      providerUuid: t.string({ description: 'The provider.' }),
+      providerGeneration: t.int({ description: 'The provider generation last seen.' }),
+      traits: t.stringList({ description: 'The complete new set of trait names; each must exist.' }),
+    }),
+  },
+  {
+    description: "Replaces the provider's trait set and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (unknown trait).",
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits)),
+  },
+  providerPayload('SetProviderTraitsPayload', 'The provider with its new traits.'),
+);
+
+builder.relayMutationField(
+  'clearProviderTraits',
+  {
+    description: 'The provider whose traits to remove.',
+    inputFields: (t) => ({
+      providerUuid: t.string({ description: 'The provider.' }),
+      providerGeneration: t.int({ required: false, description: 'If given, the write is refused unless this is the current generation.' }),
+    }),
+  },
+  {
+    description: 'Removes every trait from the provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE.',
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, [])),
+  },
+  providerPayload('ClearProviderTraitsPayload', 'The provider without traits.'),
+);
+
+builder.relayMutationField(
+  'setProviderAggregates',
+  {
+    description: "Replaces a provider's aggregate memberships.",
+    inputFields: (t) => ({
+      providerUuid: t.string({ description: 'The provider.' }),
+      providerGeneration: t.int({ description: 'The provider generation last seen.' }),
+      aggregates: t.stringList({ description: 'The complete new set of aggregate uuids (empty clears); aggregates need no creation.' }),
+    }),
+  },
+  {
+    description: "Replaces the provider's aggregates and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (malformed uuid).",
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates)),
+  },
+  providerPayload('SetProviderAggregatesPayload', 'The provider with its new aggregates.'),
+);

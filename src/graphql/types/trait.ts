@@ -1,0 +1,100 @@
+// Traits: filtered listing, get, ensure and delete CUSTOM_ ones.
+import { Prisma as P } from '../../db/generated/client.ts';
+import { builder } from '../builder.ts';
+import { idPage } from '../pagination.ts';
+import { writeTransaction } from '../../db/tx.ts';
+import { numbers } from '../../db/reads.ts';
+import { deleteTrait, ensureTrait, getTrait, traitFilterSql, type TraitRow } from '../../db/traits.ts';
+import { isCustomName } from '../../domain/names.ts';
+
+export const Trait = builder.objectRef<TraitRow>('Trait').implement({
+  description: 'A capability label on providers: HW_CPU_X86_AVX2, STORAGE_DISK_SSD, CUSTOM_*.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The trait name (^[A-Z0-9_]+$).' }),
+    standard: t.boolean({ description: 'True for the standard traits, which are read-only.', resolve: (tr) => !isCustomName(tr.name) }),
+  }),
+});
+
+const TraitFilter = builder.inputType('TraitFilter', {
+  description: 'Conditions on traits; all given conditions must hold.',
+  fields: (t) => ({
+    namePrefix: t.string({ required: false, description: 'Names starting with this.' }),
+    names: t.stringList({ required: false, description: 'Names in this set.' }),
+    associated: t.boolean({ required: false, description: 'true: only traits some provider has; false: only traits no provider has.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  traits: t.connection(
+    {
+      type: Trait,
+      description: 'Traits matching a filter, a page at a time, in id order (standard traits first).',
+      args: { filter: t.arg({ type: TraitFilter, required: false, description: 'Conditions on the traits returned.' }) },
+      resolve: (_, args, ctx) => {
+        const db = ctx.db.reader;
+        const where = traitFilterSql(args.filter ?? {});
+        return idPage<TraitRow>(
+          args,
+          async ({ after, before, limit, inverted }) =>
+            numbers(
+              await db.$queryRaw<TraitRow[]>`SELECT t.id, t.name FROM traits t WHERE ${where}
+                ${after !== undefined ? P.sql`AND t.id > ${after}` : P.empty} ${before !== undefined ? P.sql`AND t.id < ${before}` : P.empty}
+                ORDER BY t.id ${inverted ? P.sql`DESC` : P.sql`ASC`} LIMIT ${limit}`,
+            ),
+          async () => numbers(await db.$queryRaw<{ n: number }[]>`SELECT COUNT(*) AS n FROM traits t WHERE ${where}`)[0].n,
+        );
+      },
+    },
+    {
+      description: 'A page of traits.',
+      fields: (c) => ({
+        totalCount: c.int({ description: 'How many traits match the filter in all.', resolve: (conn) => (conn as unknown as { totalCount: () => Promise<number> }).totalCount() }),
+      }),
+    },
+    { description: 'A trait in a page.' },
+  ),
+  trait: t.field({
+    type: Trait,
+    nullable: true,
+    description: 'One trait by name; null when there is none.',
+    args: { name: t.arg.string({ required: true, description: 'The trait name.' }) },
+    resolve: async (_, { name }, ctx) => (await getTrait(ctx.db.reader, name)) ?? null,
+  }),
+}));
+
+builder.relayMutationField(
+  'ensureTrait',
+  {
+    description: 'The trait that must exist.',
+    inputFields: (t) => ({ name: t.string({ description: 'A CUSTOM_ trait name (or an existing standard one).' }) }),
+  },
+  {
+    description: 'Creates a CUSTOM_ trait unless it exists (idempotent). Errors: STANDARD_READ_ONLY (an unknown non-CUSTOM_ name), BAD_VALUE.',
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => ensureTrait(tx, input.name)),
+  },
+  {
+    name: 'EnsureTraitPayload',
+    description: 'The trait, and whether it was created now.',
+    outputFields: (t) => ({
+      trait: t.field({ type: Trait, description: 'The trait.', resolve: (r) => r.trait }),
+      created: t.boolean({ description: 'False when the trait already existed.', resolve: (r) => r.created }),
+    }),
+  },
+);
+
+builder.relayMutationField(
+  'deleteTrait',
+  {
+    description: 'The trait to delete.',
+    inputFields: (t) => ({ name: t.string({ description: 'A CUSTOM_ trait name.' }) }),
+  },
+  {
+    description: 'Deletes a CUSTOM_ trait. Errors: NOT_FOUND, STANDARD_READ_ONLY, TRAIT_IN_USE (a provider has it).',
+    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteTrait(tx, input.name)),
+  },
+  {
+    name: 'DeleteTraitPayload',
+    description: 'The trait deleted.',
+    outputFields: (t) => ({ trait: t.field({ type: Trait, description: 'The trait deleted.', resolve: (r) => r }) }),
+  },
+);

@@ -1,0 +1,57 @@
+// Test harness: a fresh SQLite database per test file and the real app, called in-process.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { openDatabase, type Database } from '../src/db/client.ts';
+import { createApp } from '../src/app.ts';
+
+export interface GqlResult<T = any> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string }; path?: (string | number)[] }[];
+}
+
+export interface Harness {
+  db: Database;
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  /** Runs a query that must succeed and returns its data. */
+  ok<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Runs an operation that must fail with `code`; returns the error message. */
+  fails(code: string, query: string, variables?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function setup(): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'placement-test-'));
+  const db = await openDatabase(`file:${path.join(dir, 'test.db')}`);
+  const app = createApp(db);
+  const gql = async (query: string, variables?: Record<string, unknown>) => {
+    const res = await app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as GqlResult;
+  };
+  return {
+    db,
+    gql,
+    async ok(query, variables) {
+      const res = await gql(query, variables);
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+      return res.data;
+    },
+    async fails(code, query, variables) {
+      const res = await gql(query, variables);
+      expect(res.errors?.map((e) => e.extensions?.code), JSON.stringify(res)).toEqual([code]);
+      return res.errors![0].message;
+    },
+    async close() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A deterministic uuid for readable tests: u(1) = 00000000-0000-0000-0000-000000000001. */
+export const u = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
