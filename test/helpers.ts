@@ -55,3 +55,25 @@ export async function setup(): Promise<Harness> {
 
 /** A deterministic uuid for readable tests: u(1) = 00000000-0000-0000-0000-000000000001. */
 export const u = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
+
+const TABLES = [
+  'resource_classes',
+  'traits',
+  'resource_providers',
+  'inventories',
+  'projects',
+  'users',
+  'consumer_types',
+  'consumers',
+  'allocations',
+  'aggregates',
+  'resource_provider_traits',
+  'resource_provider_aggregates',
+];
+
+/** Every row of every table, for asserting that a rejected mutation changed nothing. */
+export async function snapshotDb(h: Harness): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of TABLES) out[table] = await h.db.reader.$queryRawUnsafe(`SELECT * FROM ${table} ORDER BY 1, 2`);
+  return out;
+}

@@ -1,0 +1,90 @@
+// N+1-freedom: the SQL statements one dashboard query costs do not grow with the number of
+// providers, because every relation is loaded through a per-request DataLoader.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setup, u, type Harness } from './helpers.ts';
+
+let h: Harness;
+beforeAll(async () => (h = await setup()));
+afterAll(() => h.close());
+
+const PER_TREE = 10;
+let next = 1;
+
+/** A tree: a root with three children, each with two grandchildren (10 providers). */
+async function addTree(t: number) {
+  const make = async (parent?: string) => {
+    const uuid = u(next++);
+    await h.ok(`mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`, {
+      i: { name: `rp-${uuid}`, uuid, parentUuid: parent },
+    });
+    await h.ok(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, {
+      i: { providerUuid: uuid, providerGeneration: 0, inventories: [{ resourceClass: 'VCPU', total: 16 }, { resourceClass: 'MEMORY_MB', total: 4096 }] },
+    });
+    await h.ok(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, {
+      i: { providerUuid: uuid, providerGeneration: 1, traits: ['HW_CPU_X86_AVX2'] },
+    });
+    await h.ok(`mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, {
+      i: { providerUuid: uuid, providerGeneration: 2, aggregates: [u(900000 + t)] },
+    });
+    await h.ok(`mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`, {
+      i: {
+        consumer: {
+          consumerUuid: u(500000 + next),
+          consumerGeneration: null,
+          projectId: 'p',
+          userId: 'u',
+          consumerType: 'INSTANCE',
+          allocations: [{ providerUuid: uuid, resources: [{ resourceClass: 'VCPU', amount: 1 }] }],
+        },
+      },
+    });
+    return uuid;
+  };
+  const root = await make();
+  for (let c = 0; c < 3; c++) {
+    const child = await make(root);
+    for (let g = 0; g < 2; g++) await make(child);
+  }
+}
+
+const DASHBOARD = `{
+  resourceProviders(first: 1000) {
+    totalCount
+    edges { node {
+      uuid name generation
+      parent { uuid } root { uuid name }
+      children { uuid name }
+      descendants { uuid }
+      inventories { resourceClass total capacity used }
+      usages { resourceClass used }
+      traits aggregates
+      allocations { consumer { uuid projectId allocations { resources { amount } } } resources { resourceClass amount } }
+    } }
+  }
+}`;
+
+async function statementsFor(query: string) {
+  const before = h.db.stats.statements;
+  const data = await h.ok(query);
+  return { statements: h.db.stats.statements - before, data };
+}
+
+describe('batching', () => {
+  it('costs the same number of SQL statements for 20 and for 200 providers', async () => {
+    for (let t = 0; t < 2; t++) await addTree(t);
+    const small = await statementsFor(DASHBOARD);
+    expect(small.data.resourceProviders.totalCount).toBe(2 * PER_TREE);
+
+    for (let t = 2; t < 20; t++) await addTree(t);
+    const large = await statementsFor(DASHBOARD);
+    expect(large.data.resourceProviders.totalCount).toBe(20 * PER_TREE);
+    const nodes = large.data.resourceProviders.edges.map((e: any) => e.node);
+    expect(nodes.every((n: any) => n.inventories.length === 2 && n.traits[0] === 'HW_CPU_X86_AVX2' && n.allocations.length === 1)).toBe(true);
+    expect(nodes.filter((n: any) => n.parent === null)).toHaveLength(20);
+    expect(nodes.filter((n: any) => n.parent === null).every((n: any) => n.descendants.length === PER_TREE - 1)).toBe(true);
+
+    expect(large.statements).toBe(small.statements);
+    // One statement per relation level, not per provider.
+    expect(large.statements).toBeLessThan(20);
+  });
+});
