@@ -21,7 +21,10 @@ export const errorCodes = {
   TRAIT_IN_USE: 'A trait that any provider has cannot be deleted.',
   STANDARD_READ_ONLY: 'Standard resource classes and traits cannot be created, changed or deleted.',
   UNAVAILABLE: 'The database cannot be reached right now; try again.',
-  INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log under the request id.',
+  INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log only.',
+  GRAPHQL_PARSE_FAILED: 'The request is not syntactically valid GraphQL.',
+  GRAPHQL_VALIDATION_FAILED: 'The request does not fit the schema (unknown field, wrong literal type, missing argument).',
+  BAD_USER_INPUT: 'A variable does not fit its declared type.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
