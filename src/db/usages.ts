@@ -27,8 +27,8 @@ export async function projectUsages(db: Tx, input: { projectId: string; userId?:
   }
   const grouped = type === ALL_CONSUMER_TYPES ? P.sql`${ALL_CONSUMER_TYPES}` : P.sql`COALESCE(ct.name, ${UNKNOWN_CONSUMER_TYPE})`;
   const rows = numbers(
-    await db.$queryRaw<{ consumerType: string; resourceClass: string; used: number; consumerCount: number }[]>`
-      SELECT ${grouped} AS "consumerType", rc.name AS "resourceClass", SUM(a.used) AS used, COUNT(DISTINCT c.id) AS "consumerCount"
+    await db.$queryRaw<{ consumerType: string; resourceClass: string; used: number }[]>`
+      SELECT ${grouped} AS "consumerType", rc.name AS "resourceClass", SUM(a.used) AS used
       FROM allocations a
       JOIN consumers c ON c.id = a.consumer_id
       JOIN projects pr ON pr.id = c.project_id
