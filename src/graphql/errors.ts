@@ -12,6 +12,10 @@ export function maskError(error: unknown): Error {
     return new GraphQLError(original.message, { ...at, extensions: { code: original.code } });
   }
   if (error instanceof GraphQLError && !original) return error;
+  // graphql-js's own input errors (a variable that does not fit its type) are safe to show.
+  if (error instanceof GraphQLError && original instanceof GraphQLError) {
+    return new GraphQLError(error.message, { ...at, extensions: { code: original.extensions.code ?? 'BAD_USER_INPUT' } });
+  }
   console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String((original as Error)?.stack ?? original) }));
   return new GraphQLError('Unexpected error.', { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
