@@ -283,8 +283,10 @@ describe('allocations and consumers', () => {
     expect(await snapshotDb(h)).toEqual(before);
   });
 
-  it('deletes a consumer allocations and reports NOT_FOUND the second time', async () => {
+  it('deletes a consumer allocations (provider generation unchanged) and reports NOT_FOUND the second time', async () => {
+    const { generation } = await provider(u(70));
     await h.ok(`mutation { deleteAllocations(input: {consumerUuid: "${u(411)}"}) { consumerUuid } }`);
+    expect((await provider(u(70))).generation).toBe(generation);
     await h.fails('NOT_FOUND', `mutation { deleteAllocations(input: {consumerUuid: "${u(411)}"}) { consumerUuid } }`);
     expect((await provider(u(70))).usages).toEqual([{ resourceClass: 'VCPU', used: 0 }]);
   });

@@ -62,7 +62,7 @@ async function ensureNames(tx: Tx, table: 'projects' | 'users' | 'consumer_types
  * Replaces the allocations of every consumer in `writes` in the current transaction. Returns the
  * uuids of the consumers that still exist afterwards (a consumer left with nothing is removed).
  */
-export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocations[], opts: { checkCapacity?: boolean } = {}): Promise<string[]> {
+export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocations[]): Promise<string[]> {
   const writes = validate(input);
   if (!writes.length) return [];
   const existing = new Map((await consumersByUuid(tx, writes.map((w) => w.consumerUuid))).map((c) => [c.uuid, c]));
@@ -79,7 +79,7 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
 
   const oldConsumers = [...existing.values()];
   const oldAllocations = await allocationsOfConsumers(tx, oldConsumers.map((c) => c.id));
-  if (opts.checkCapacity !== false) await checkAgainstUsage(tx, writes, providers, oldConsumers);
+  await checkAgainstUsage(tx, writes, providers, oldConsumers);
 
   // Write: consumers first (a consumer row must exist before its allocations reference it).
   const kept = writes.filter((w) => w.allocations.length);
@@ -145,12 +145,14 @@ async function checkAgainstUsage(tx: Tx, writes: ConsumerAllocations[], provider
   checkAllocations(writes.flatMap((w) => w.allocations), state);
 }
 
-/** Removes all of a consumer's allocations (and the consumer); NOT_FOUND when it holds none. */
+/**
+ * Removes all of a consumer's allocations (and the consumer); NOT_FOUND when it holds none. Unlike
+ * writing an empty set, this leaves provider generations alone: the reference does the same.
+ */
 export async function deleteAllocations(tx: Tx, consumerUuid: string): Promise<void> {
   const uuid = parse(schemas.uuid, consumerUuid, 'consumer uuid:');
   const [consumer] = await consumersByUuid(tx, [uuid]);
   if (!consumer) throw new DomainError('NOT_FOUND', `No allocations for consumer ${uuid}`);
-  await writeAllocations(tx, [
-    { consumerUuid: uuid, consumerGeneration: consumer.generation, projectId: consumer.projectId, userId: consumer.userId, consumerType: consumer.consumerType ?? 'INSTANCE', allocations: [] },
-  ]);
+  await tx.$executeRaw`DELETE FROM allocations WHERE consumer_id = ${consumer.id}`;
+  if ((await tx.$executeRaw`DELETE FROM consumers WHERE id = ${consumer.id} AND generation = ${consumer.generation}`) !== 1) throw new LostRace();
 }
