@@ -15,9 +15,10 @@ export const descendantsKey = (p: reads.ProviderRow) => `${p.rootId}:${p.id}`;
 
 export async function loadDescendants(keys: readonly string[], ctx: Context) {
   const pairs = keys.map((k) => k.split(':').map(Number));
-  const trees = await reads.treesOf(ctx.db.reader, [...new Set(pairs.map(([root]) => root))]);
+  const roots = [...new Set(pairs.map(([root]) => root))];
+  const trees = reads.groupBy(roots, await reads.treesOf(ctx.db.reader, roots), (p) => p.rootId);
   return pairs.map(([root, id]) => {
-    const tree = trees.filter((p) => p.rootId === root);
+    const tree = trees[roots.indexOf(root)];
     const below = subtreeIds(tree, id);
     return parentsFirst(tree).filter((p) => p.id !== id && below.has(p.id));
   });
