@@ -16,9 +16,10 @@ export const descendantsKey = (p: reads.ProviderRow) => `${p.rootId}:${p.id}`;
 export async function loadDescendants(keys: readonly string[], ctx: Context) {
   const pairs = keys.map((k) => k.split(':').map(Number));
   const roots = [...new Set(pairs.map(([root]) => root))];
-  const trees = reads.groupBy(roots, await reads.treesOf(ctx.db.reader, roots), (p) => p.rootId);
+  const grouped = reads.groupBy(roots, await reads.treesOf(ctx.db.reader, roots), (p) => p.rootId);
+  const trees = new Map(roots.map((root, i) => [root, grouped[i]]));
   return pairs.map(([root, id]) => {
-    const tree = trees[roots.indexOf(root)];
+    const tree = trees.get(root)!;
     const below = subtreeIds(tree, id);
     return parentsFirst(tree).filter((p) => p.id !== id && below.has(p.id));
   });
