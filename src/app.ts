@@ -4,12 +4,13 @@ import { createYoga } from 'graphql-yoga';
 import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import type { Database } from './db/client.ts';
+import { configFromEnv, type Config } from './config.ts';
 
-export function createApp(db: Database) {
+export function createApp(db: Database, config: Config = configFromEnv()) {
   return createYoga({
     schema,
     graphqlEndpoint: '/graphql',
-    context: () => ({ db }),
+    context: () => ({ db, config }),
     maskedErrors: { maskError },
     graphiql: { title: 'placement-graphql' },
     landingPage: false,

@@ -11,6 +11,7 @@ export const errorCodes = {
   PROVIDER_IN_USE: 'A provider holding allocations cannot be deleted (placement.resource_provider.inuse).',
   INVENTORY_IN_USE: 'Inventory of a class that has allocations on the provider cannot be removed (placement.inventory.inuse).',
   CAPACITY_EXCEEDED: 'The allocation would take a provider past the capacity of an inventory.',
+  NO_CANDIDATE: 'No allocation candidate fits the request, so nothing could be claimed.',
   CONSTRAINTS_VIOLATED: 'An allocated amount is below min_unit, above max_unit or not a multiple of step_size.',
   INVALID_INVENTORY: 'Inventory values break a rule: reserved > total, min_unit > max_unit, a value out of range, or no inventory of that class to allocate from.',
   INVALID_PARENT: 'The requested parent would make a provider its own ancestor, or does not fit the move.',

@@ -4,9 +4,11 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import type { Database } from '../db/client.ts';
+import type { Config } from '../config.ts';
 
 export interface Context {
   db: Database;
+  config: Config;
 }
 
 type Types = { Context: Context; DefaultFieldNullability: false; DefaultInputFieldRequiredness: true };

@@ -8,6 +8,7 @@ import './types/provider.ts';
 import './types/resourceClass.ts';
 import './types/trait.ts';
 import './types/consumer.ts';
+import './types/candidates.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
 

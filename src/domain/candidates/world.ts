@@ -1,0 +1,93 @@
+// What the candidate search reads: the providers that can matter to one request, whole trees at a
+// time, with their traits, aggregates and inventories (with current usage). The persistence layer
+// fills it with a few set-based reads; the search itself never touches a database.
+import { capacity, type InventoryValues } from '../inventory.ts';
+
+export interface Stock extends InventoryValues {
+  /** Sum of all allocations of this class on this provider. */
+  used: number;
+}
+
+export interface WorldProvider {
+  id: number;
+  uuid: string;
+  parentId: number | null;
+  rootId: number;
+  traits: ReadonlySet<string>;
+  aggregates: ReadonlySet<string>;
+  /** Inventory per resource class name. */
+  stock: ReadonlyMap<string, Stock>;
+}
+
+export interface World {
+  /** Every provider of every loaded tree; trees are always loaded whole. */
+  providers: ReadonlyMap<number, WorldProvider>;
+  /** Resource class name → id: the reference combines a group's classes in id order. */
+  classIds: ReadonlyMap<string, number>;
+}
+
+export const SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE';
+
+/** Whether `amount` more of a class fits: capacity left, min_unit, max_unit and step_size. */
+export function fits(s: Stock, amount: number): boolean {
+  return s.used + amount <= capacity(s) && amount >= s.minUnit && amount <= s.maxUnit && amount % s.stepSize === 0;
+}
+
+/** Lookups derived once per search: by uuid, by aggregate, sharing providers and their anchors. */
+export class WorldIndex {
+  readonly byUuid = new Map<string, WorldProvider>();
+  readonly byAggregate = new Map<string, WorldProvider[]>();
+  readonly sharing = new Set<number>();
+  private anchorCache = new Map<number, number[]>();
+
+  constructor(readonly world: World) {
+    for (const p of world.providers.values()) {
+      this.byUuid.set(p.uuid, p);
+      for (const a of p.aggregates) {
+        let list = this.byAggregate.get(a);
+        if (!list) this.byAggregate.set(a, (list = []));
+        list.push(p);
+      }
+      if (p.traits.has(SHARING_TRAIT)) this.sharing.add(p.id);
+    }
+  }
+
+  provider(id: number): WorldProvider {
+    return this.world.providers.get(id)!;
+  }
+
+  /** Roots of every tree that shares an aggregate with the sharing provider (its own tree too, if it has any aggregate). */
+  anchors(sharingId: number): number[] {
+    let roots = this.anchorCache.get(sharingId);
+    if (!roots) {
+      const set = new Set<number>();
+      for (const a of this.provider(sharingId).aggregates) for (const p of this.byAggregate.get(a) ?? []) set.add(p.rootId);
+      this.anchorCache.set(sharingId, (roots = [...set]));
+    }
+    return roots;
+  }
+
+  /** Providers that are in at least one aggregate of every set. */
+  inAggregates(sets: ReadonlySet<string>[]): Set<number> {
+    let result: Set<number> | null = null;
+    for (const set of sets) {
+      const members = new Set<number>();
+      for (const a of set) for (const p of this.byAggregate.get(a) ?? []) if (!result || result.has(p.id)) members.add(p.id);
+      result = members;
+    }
+    return result ?? new Set();
+  }
+
+  /** Providers in any of the aggregates. */
+  inAnyAggregate(aggregates: ReadonlySet<string>): Set<number> {
+    return this.inAggregates(aggregates.size ? [aggregates] : []);
+  }
+
+  /** Whether `ancestorId` is `id` or one of its ancestors. */
+  isAncestorOrSelf(ancestorId: number, id: number): boolean {
+    for (let p: WorldProvider | undefined = this.provider(id); p; p = p.parentId === null ? undefined : this.provider(p.parentId)) {
+      if (p.id === ancestorId) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,213 @@
+// Allocation candidates (SPEC §12): the scheduler's question, and the one-step claim that answers
+// and claims inside one write transaction.
+import { builder, type Context } from '../builder.ts';
+import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
+import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/candidates/request.ts';
+import { searchCandidates, type CandidatesResult } from '../../domain/candidates/search.ts';
+import type { World } from '../../domain/candidates/world.ts';
+import { capacity } from '../../domain/inventory.ts';
+import { loadWorld } from '../../db/candidates.ts';
+import { writeTransaction } from '../../db/tx.ts';
+import { writeAllocations } from '../../db/allocations.ts';
+import type { Tx } from '../../db/client.ts';
+import { fail } from '../../domain/errors.ts';
+
+const GroupPolicy = builder.enumType('GroupPolicy', {
+  description: 'How named request groups may share providers.',
+  values: {
+    NONE: { value: 'none', description: 'Named groups may be served by the same provider.' },
+    ISOLATE: { value: 'isolate', description: 'Each named group is served by a different provider.' },
+  } as const,
+});
+
+const RequestGroupInput = builder.inputType('RequestGroupInput', {
+  description:
+    'One request group. The unsuffixed group (suffix "") may be spread over several providers of one tree and sharing providers; a named group is served by one provider.',
+  fields: (t) => ({
+    suffix: t.string({ required: false, defaultValue: '', description: 'Group name, [a-zA-Z0-9_-]{1,64}; "" (default) for the unsuffixed group.' }),
+    resources: t.field({
+      type: [ResourceAmountInput],
+      required: false,
+      description: 'Amounts wanted. A named group may ask for none only when it is named in sameSubtree.',
+    }),
+    requiredTraits: t.stringList({ required: false, description: 'Traits the serving provider(s) must all have.' }),
+    forbiddenTraits: t.stringList({ required: false, description: 'Traits no serving provider may have.' }),
+    anyOfTraits: t.field({ type: t.listRef(t.listRef('String')), required: false, description: 'Each list: at least one of these traits (1.39 "in:").' }),
+    memberOf: t.field({
+      type: t.listRef(t.listRef('String')),
+      required: false,
+      description: 'Each list: member of at least one of these aggregates; every list must hold. For the unsuffixed group an aggregate on a root covers its whole tree.',
+    }),
+    forbiddenAggregates: t.stringList({ required: false, description: 'Member of none of these aggregates.' }),
+    inTree: t.string({ required: false, description: 'Only providers in the tree of this provider.' }),
+  }),
+});
+
+const CandidatesRequestInput = builder.inputType('AllocationCandidatesInput', {
+  description: 'What a workload needs: request groups and the rules that tie them together.',
+  fields: (t) => ({
+    groups: t.field({ type: [RequestGroupInput], description: 'The request groups; suffixes are unique.' }),
+    groupPolicy: t.field({ type: GroupPolicy, required: false, description: 'Required when more than one named group is given.' }),
+    sameSubtree: t.field({
+      type: t.listRef(t.listRef('String')),
+      required: false,
+      description: 'Each list of named groups must be served by providers of one subtree: one of them is the ancestor of all the others.',
+    }),
+    rootRequiredTraits: t.stringList({ required: false, description: 'Traits the root of every candidate tree must have.' }),
+    rootForbiddenTraits: t.stringList({ required: false, description: 'Traits the root of every candidate tree must not have.' }),
+    limit: t.int({ required: false, description: 'Return at most this many candidates.' }),
+    randomize: t.boolean({ required: false, description: 'Choose (and order) the returned candidates at random instead of in generation order.' }),
+  }),
+});
+
+interface CandidateView {
+  allocations: { providerUuid: string; resources: { resourceClass: string; amount: number }[] }[];
+  mappings: { suffix: string; providerUuids: string[] }[];
+}
+
+interface SummaryView {
+  uuid: string;
+  parentUuid: string | null;
+  rootUuid: string;
+  traits: string[];
+  resources: { resourceClass: string; capacity: number; used: number }[];
+}
+
+const CandidateAllocation = builder.simpleObject('CandidateAllocation', {
+  description: 'Amounts to take from one provider; the same shape as AllocationInput.',
+  fields: (t) => ({
+    providerUuid: t.string({ description: 'The provider.' }),
+    resources: t.field({ type: [ResourceAmount], description: 'Amount per resource class.' }),
+  }),
+});
+
+const GroupMapping = builder.simpleObject('GroupMapping', {
+  description: 'Which providers served one request group.',
+  fields: (t) => ({
+    suffix: t.string({ description: 'The group suffix ("" for the unsuffixed group).' }),
+    providerUuids: t.stringList({ description: 'Providers that serve it.' }),
+  }),
+});
+
+const AllocationRequest = builder.simpleObject('AllocationRequest', {
+  description: 'One allocation candidate: pass `allocations` to setAllocations to claim it.',
+  fields: (t) => ({
+    allocations: t.field({ type: [CandidateAllocation], description: 'Per provider, the amounts to claim.' }),
+    mappings: t.field({ type: [GroupMapping], description: 'Per request group, the providers that serve it.' }),
+  }),
+});
+
+const SummaryResource = builder.simpleObject('SummaryResource', {
+  description: 'Capacity and usage of one class on a provider.',
+  fields: (t) => ({
+    resourceClass: t.string({ description: 'The resource class.' }),
+    capacity: t.int({ description: 'floor((total - reserved) * allocation_ratio).' }),
+    used: t.int({ description: 'Sum of current allocations.' }),
+  }),
+});
+
+const ProviderSummary = builder.objectRef<SummaryView>('ProviderSummary').implement({
+  description: 'A provider of a tree that appears in the candidates: capacity, usage, traits and place in its tree.',
+  fields: (t) => ({
+    uuid: t.exposeString('uuid', { description: 'The provider.' }),
+    parentUuid: t.exposeString('parentUuid', { nullable: true, description: 'Its parent, null for a root.' }),
+    rootUuid: t.exposeString('rootUuid', { description: 'The root of its tree.' }),
+    traits: t.exposeStringList('traits', { description: 'Its traits, sorted.' }),
+    resources: t.field({ type: [SummaryResource], description: 'Every class it has inventory of.', resolve: (s) => s.resources }),
+    resourceProvider: t.field({ type: ProviderRef, description: 'The provider itself, for anything else about it.', resolve: (s) => s.uuid }),
+  }),
+});
+
+const AllocationCandidates = builder.simpleObject('AllocationCandidates', {
+  description: 'The answer to "where can this fit right now?".',
+  fields: (t) => ({
+    allocationRequests: t.field({ type: [AllocationRequest], description: 'Each a way to satisfy the whole request.' }),
+    providerSummaries: t.field({ type: [ProviderSummary], description: 'Every provider of every tree the candidates use.' }),
+  }),
+});
+
+function view(world: World, result: CandidatesResult): { allocationRequests: CandidateView[]; providerSummaries: SummaryView[] } {
+  const uuid = (id: number) => world.providers.get(id)!.uuid;
+  return {
+    allocationRequests: result.candidates.map((c) => ({
+      allocations: [...c.allocations].map(([rp, byClass]) => ({
+        providerUuid: uuid(rp),
+        resources: [...byClass].map(([resourceClass, amount]) => ({ resourceClass, amount })),
+      })),
+      mappings: [...c.mappings].map(([suffix, rps]) => ({ suffix, providerUuids: rps.map(uuid) })),
+    })),
+    providerSummaries: result.summaries.map((p) => ({
+      uuid: p.uuid,
+      parentUuid: p.parentId === null ? null : uuid(p.parentId),
+      rootUuid: uuid(p.rootId),
+      traits: [...p.traits].sort(),
+      resources: [...p.stock].map(([resourceClass, s]) => ({ resourceClass, capacity: capacity(s), used: s.used })),
+    })),
+  };
+}
+
+async function findCandidates(db: Tx, input: CandidatesInput, ctx: Context, limit?: number) {
+  const req = normaliseCandidatesRequest(input);
+  if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
+  const world = await loadWorld(db, req);
+  return { world, result: searchCandidates(world, req, ctx.config.candidates) };
+}
+
+builder.queryField('allocationCandidates', (t) =>
+  t.field({
+    type: AllocationCandidates,
+    description:
+      'Allocation candidates for a request, with the semantics of the reference (Placement 1.39). Errors: BAD_VALUE (malformed or contradictory request, unknown class or trait), DUPLICATE_KEY.',
+    args: { request: t.arg({ type: CandidatesRequestInput, required: true, description: 'What is wanted.' }) },
+    resolve: async (_, { request }, ctx) => {
+      const { world, result } = await findCandidates(ctx.db.reader, request as CandidatesInput, ctx);
+      return view(world, result);
+    },
+  }),
+);
+
+builder.relayMutationField(
+  'claimAllocationCandidate',
+  {
+    description: 'A candidates request and the consumer to claim for.',
+    inputFields: (t) => ({
+      request: t.field({ type: CandidatesRequestInput, description: 'What is wanted.' }),
+      consumerUuid: t.string({ description: 'The consumer to hold the claim.' }),
+      consumerGeneration: t.int({ required: false, description: 'Its generation, or null for a new consumer (the usual case).' }),
+      projectId: t.string({ description: 'Project of the consumer.' }),
+      userId: t.string({ description: 'User of the consumer.' }),
+      consumerType: t.string({ description: 'Consumer type, e.g. INSTANCE.' }),
+    }),
+  },
+  {
+    description:
+      "Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.",
+    resolve: (_, { input }, ctx) =>
+      writeTransaction(ctx.db, async (tx) => {
+        // Reading and claiming in one transaction means the first candidate still fits when it is
+        // written; a writer elsewhere that got in first shows up as a lost generation race, and the
+        // whole step (search included) is retried on fresh data.
+        const { world, result } = await findCandidates(tx, input.request as CandidatesInput, ctx, input.request.randomize ? undefined : 1);
+        const chosen = view(world, result).allocationRequests[0] ?? fail('NO_CANDIDATE', 'No allocation candidate fits the request');
+        await writeAllocations(tx, [
+          {
+            consumerUuid: input.consumerUuid,
+            consumerGeneration: input.consumerGeneration ?? null,
+            projectId: input.projectId,
+            userId: input.userId,
+            consumerType: input.consumerType,
+            allocations: chosen.allocations,
+          },
+        ]);
+        return { consumerUuid: input.consumerUuid.toLowerCase(), allocationRequest: chosen };
+      }),
+  },
+  {
+    name: 'ClaimAllocationCandidatePayload',
+    description: 'The claim made.',
+    outputFields: (t) => ({
+      consumer: t.field({ type: ConsumerRef, description: 'The consumer, with its new generation.', resolve: (p) => p.consumerUuid }),
+      allocationRequest: t.field({ type: AllocationRequest, description: 'The candidate that was claimed.', resolve: (p) => p.allocationRequest }),
+    }),
+  },
+);

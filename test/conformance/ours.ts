@@ -1,0 +1,162 @@
+// Drives this server, in-process through yoga.fetch on a real SQLite file, with the neutral
+// scenario language of model.ts: the counterpart of rest.ts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openDatabase, type Database } from '../../src/db/client.ts';
+import { createApp, type App } from '../../src/app.ts';
+import { configFromEnv } from '../../src/config.ts';
+import { canonicalCandidate, customNames, inventoryOf, okAnswer, type Answer, type CandidateRequest, type Driver, type SummarySpec, type Topology } from './model.ts';
+
+export const CANDIDATES_QUERY = `query($request: AllocationCandidatesInput!) {
+  allocationCandidates(request: $request) {
+    allocationRequests { allocations { providerUuid resources { resourceClass amount } } mappings { suffix providerUuids } }
+    providerSummaries { uuid parentUuid rootUuid traits resources { resourceClass capacity used } }
+  }
+}`;
+
+/** The GraphQL input for a neutral request. */
+export function candidatesInput(r: CandidateRequest, withLimit = true) {
+  return {
+    groups: r.groups.map((g) => ({
+      suffix: g.suffix ?? '',
+      resources: Object.entries(g.resources ?? {}).map(([resourceClass, amount]) => ({ resourceClass, amount })),
+      requiredTraits: g.required ?? [],
+      forbiddenTraits: g.forbidden ?? [],
+      anyOfTraits: g.anyOf ?? [],
+      memberOf: g.memberOf ?? [],
+      forbiddenAggregates: g.forbiddenAggregates ?? [],
+      inTree: g.inTree ?? null,
+    })),
+    groupPolicy: r.groupPolicy ? r.groupPolicy.toUpperCase() : null,
+    sameSubtree: r.sameSubtree ?? [],
+    rootRequiredTraits: r.rootRequired ?? [],
+    rootForbiddenTraits: r.rootForbidden ?? [],
+    limit: withLimit ? (r.limit ?? null) : null,
+  };
+}
+
+/** Codes that mean "the request itself is bad": the reference's 400. */
+const BAD_REQUEST = new Set(['BAD_VALUE', 'DUPLICATE_KEY', 'BAD_USER_INPUT']);
+
+export class Ours implements Driver {
+  private constructor(
+    readonly db: Database,
+    private app: App,
+    private dir: string,
+  ) {}
+
+  static async open(): Promise<Ours> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'placement-conformance-'));
+    const db = await openDatabase(`file:${path.join(dir, 'conformance.db')}`);
+    // No cap: conformance compares complete answers.
+    const config = configFromEnv({ PLACEMENT_MAX_CANDIDATES: '-1' });
+    return new Ours(db, createApp(db, config), dir);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async gql(query: string, variables?: Record<string, unknown>): Promise<any> {
+    const res = await this.app.fetch('http://conformance/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return res.json();
+  }
+
+  private async must(query: string, variables?: Record<string, unknown>): Promise<any> {
+    const r = await this.gql(query, variables);
+    if (r.errors) throw new Error(`${query.slice(0, 60)}…: ${JSON.stringify(r.errors)}`);
+    return r.data;
+  }
+
+  async reset(): Promise<void> {
+    // Test-harness shortcut: emptying the tables is far faster than deleting through the API.
+    await this.db.writer.$executeRawUnsafe('PRAGMA foreign_keys = OFF');
+    for (const table of ['allocations', 'consumers', 'resource_provider_traits', 'resource_provider_aggregates', 'inventories', 'resource_providers']) {
+      await this.db.writer.$executeRawUnsafe(`DELETE FROM ${table}`);
+    }
+    await this.db.writer.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  }
+
+  async load(t: Topology): Promise<void> {
+    const custom = customNames(t);
+    for (const name of custom.classes) await this.must(`mutation($name: String!) { ensureResourceClass(input: {name: $name}) { created } }`, { name });
+    for (const name of custom.traits) await this.must(`mutation($name: String!) { ensureTrait(input: {name: $name}) { created } }`, { name });
+    for (const p of t.providers) {
+      await this.must(`mutation($input: CreateResourceProviderInput!) { createResourceProvider(input: $input) { resourceProvider { uuid } } }`, {
+        input: { uuid: p.uuid, name: p.name, parentUuid: p.parent ?? null },
+      });
+      let generation = 0;
+      const inventories = Object.entries(p.inventories ?? {}).map(([resourceClass, v]) => ({ resourceClass, ...inventoryOf(v) }));
+      if (inventories.length) {
+        const d = await this.must(`mutation($input: SetInventoriesInput!) { setInventories(input: $input) { resourceProvider { generation } } }`, {
+          input: { providerUuid: p.uuid, providerGeneration: generation, inventories },
+        });
+        generation = d.setInventories.resourceProvider.generation;
+      }
+      if (p.traits?.length) {
+        const d = await this.must(`mutation($input: SetProviderTraitsInput!) { setProviderTraits(input: $input) { resourceProvider { generation } } }`, {
+          input: { providerUuid: p.uuid, providerGeneration: generation, traits: p.traits },
+        });
+        generation = d.setProviderTraits.resourceProvider.generation;
+      }
+      if (p.aggregates?.length) {
+        await this.must(`mutation($input: SetProviderAggregatesInput!) { setProviderAggregates(input: $input) { resourceProvider { generation } } }`, {
+          input: { providerUuid: p.uuid, providerGeneration: generation, aggregates: p.aggregates },
+        });
+      }
+    }
+    for (const c of t.consumers ?? []) {
+      await this.must(`mutation($input: SetAllocationsInput!) { setAllocations(input: $input) { consumers { uuid } } }`, {
+        input: {
+          consumer: {
+            consumerUuid: c.uuid,
+            consumerGeneration: null,
+            projectId: 'conformance',
+            userId: 'conformance',
+            consumerType: 'INSTANCE',
+            allocations: Object.entries(c.allocations).map(([providerUuid, resources]) => ({
+              providerUuid,
+              resources: Object.entries(resources).map(([resourceClass, amount]) => ({ resourceClass, amount })),
+            })),
+          },
+        },
+      });
+    }
+  }
+
+  async candidates(r: CandidateRequest): Promise<Answer> {
+    const res = await this.gql(CANDIDATES_QUERY, { request: candidatesInput(r) });
+    if (res.errors) {
+      const codes = res.errors.map((e: any) => e.extensions?.code);
+      if (codes.every((c: string) => BAD_REQUEST.has(c))) return { status: 'bad_request', message: res.errors[0].message };
+      throw new Error(`allocationCandidates failed: ${JSON.stringify(res.errors)}`);
+    }
+    return toAnswer(res.data.allocationCandidates);
+  }
+}
+
+/** Normalises a GraphQL allocationCandidates result. */
+export function toAnswer(data: any): Answer {
+  const candidates = data.allocationRequests.map((ar: any) => {
+    const allocations: Record<string, Record<string, number>> = {};
+    for (const a of ar.allocations) allocations[a.providerUuid] = Object.fromEntries(a.resources.map((r: any) => [r.resourceClass, r.amount]));
+    const mappings = Object.fromEntries(ar.mappings.map((m: any) => [m.suffix, m.providerUuids]));
+    return canonicalCandidate(allocations, mappings);
+  });
+  const summaries: Record<string, SummarySpec> = {};
+  for (const s of data.providerSummaries) {
+    summaries[s.uuid] = {
+      resources: Object.fromEntries(s.resources.map((r: any) => [r.resourceClass, { capacity: r.capacity, used: r.used }])),
+      traits: s.traits,
+      parent: s.parentUuid,
+      root: s.rootUuid,
+    };
+  }
+  return okAnswer(candidates, summaries);
+}
