@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { createApp } from '../src/app.ts';
+import { configFromEnv } from '../src/config.ts';
 
 export interface GqlResult<T = any> {
   data?: T;
@@ -21,10 +22,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function setup(): Promise<Harness> {
+/** `env` overrides server settings, as the environment would (e.g. PLACEMENT_MAX_CANDIDATES). */
+export async function setup(env: Record<string, string> = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'placement-test-'));
   const db = await openDatabase(`file:${path.join(dir, 'test.db')}`);
-  const app = createApp(db);
+  const app = createApp(db, configFromEnv(env));
   const gql = async (query: string, variables?: Record<string, unknown>) => {
     const res = await app.fetch('http://test/graphql', {
       method: 'POST',

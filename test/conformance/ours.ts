@@ -46,12 +46,11 @@ export class Ours implements Driver {
     private dir: string,
   ) {}
 
-  static async open(): Promise<Ours> {
+  /** A fresh database; by default with no cap on candidates, since conformance compares complete answers. */
+  static async open(env: Record<string, string> = { PLACEMENT_MAX_CANDIDATES: '-1' }): Promise<Ours> {
     const dir = mkdtempSync(path.join(tmpdir(), 'placement-conformance-'));
     const db = await openDatabase(`file:${path.join(dir, 'conformance.db')}`);
-    // No cap: conformance compares complete answers.
-    const config = configFromEnv({ PLACEMENT_MAX_CANDIDATES: '-1' });
-    return new Ours(db, createApp(db, config), dir);
+    return new Ours(db, createApp(db, configFromEnv(env)), dir);
   }
 
   async close(): Promise<void> {
