@@ -22,10 +22,12 @@ it('has a recorded fixture for every request of at least 60 scenarios', () => {
 });
 
 describe.each(allScenarios.map((s) => [s.name, s] as const))('%s', (_, scenario) => {
-  it.each(scenario.requests.map((r) => [r.name, r] as const))('%s', async (name, { request }) => {
-    const recorded = fixture(scenario.name).answers[name];
+  beforeAll(async () => {
     await ours.reset();
     await ours.load(scenario.topology);
+  });
+  it.each(scenario.requests.map((r) => [r.name, r] as const))('%s', async (name, { request }) => {
+    const recorded = fixture(scenario.name).answers[name];
     if ('limit' in recorded && 'full' in recorded) {
       const { limit: _limit, ...unlimited } = request;
       expect(diffAnswers(recorded.full, await ours.candidates(unlimited))).toEqual([]);
