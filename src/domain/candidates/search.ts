@@ -134,8 +134,8 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
   if (members && !members.size) return [];
   const banned = ix.inAnyAggregate(g.forbiddenAggregates);
 
-  // (provider, tree root) pairs per class, kept only for trees that can serve every class so far.
-  const byClass = new Map<string, Map<string, { rp: number; root: number }>>();
+  // Per class, per tree root, the providers that can serve it there.
+  const byClass = new Map<string, Map<number, Set<number>>>();
   let trees = null as Set<number> | null;
   for (const [rc, amount] of g.resources) {
     const found = providersWith(ix, rc, amount, treeRoot ?? null);
@@ -155,13 +155,19 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
     const before: Set<number> | null = trees;
     trees = before === null ? here : new Set([...before].filter((r) => here.has(r)));
     if (!trees.size) return [];
-    byClass.set(rc, new Map(pairs.map((x) => [`${x.rp}:${x.root}`, x])));
+    const byRoot = new Map<number, Set<number>>();
+    for (const { rp, root } of pairs) {
+      let rps = byRoot.get(root);
+      if (!rps) byRoot.set(root, (rps = new Set()));
+      rps.add(rp);
+    }
+    byClass.set(rc, byRoot);
   }
 
   const classes = [...g.resources.keys()].sort((a, b) => ix.world.classIds.get(a)! - ix.world.classIds.get(b)!);
   const options: Option[] = [];
   for (const root of trees!) {
-    const choices = classes.map((rc) => [...byClass.get(rc)!.values()].filter((x) => x.root === root).map((x) => x.rp));
+    const choices = classes.map((rc) => [...byClass.get(rc)!.get(root)!]);
     for (const pick of product(choices)) {
       const providers = [...new Set(pick)];
       const traits = new Set(providers.flatMap((id) => [...ix.provider(id).traits]));
