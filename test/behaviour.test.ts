@@ -224,6 +224,15 @@ describe('inventories', () => {
       });
     }
   });
+
+  it('accepts min_unit above max_unit, as the reference does; nothing can then be claimed', async () => {
+    await create('odd-units', u(61));
+    await setInventories(u(61), 0, [{ resourceClass: 'VCPU', total: 8, minUnit: 3, maxUnit: 2 }]);
+    expect((await provider(u(61))).inventories[0]).toMatchObject({ minUnit: 3, maxUnit: 2, capacity: 8 });
+    for (const amount of [2, 3]) {
+      await h.fails('CONSTRAINTS_VIOLATED', SET_ALLOCATIONS, { i: { consumer: consumer(u(312), null, [{ providerUuid: u(61), resources: [{ resourceClass: 'VCPU', amount }] }]) } });
+    }
+  });
 });
 
 describe('allocations and consumers', () => {

@@ -40,7 +40,6 @@ const cases: [code: string, operation: string][] = [
   ['CONSTRAINTS_VIOLATED', claim(1)],
   ['CONSTRAINTS_VIOLATED', claim(6)],
   ['INVALID_INVENTORY', `mutation { setInventory(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventory: {resourceClass: "VCPU", total: 4, reserved: 5}}) { resourceProvider { uuid } } }`],
-  ['INVALID_INVENTORY', `mutation { setInventory(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventory: {resourceClass: "VCPU", total: 4, minUnit: 3, maxUnit: 2}}) { resourceProvider { uuid } } }`],
   ['INVALID_INVENTORY', `mutation { setInventory(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventory: {resourceClass: "VCPU", total: 4, allocationRatio: 0}}) { resourceProvider { uuid } } }`],
   ['INVALID_INVENTORY', claim(1).replace('"VCPU"', '"MEMORY_MB"')],
   ['INVALID_PARENT', `mutation { updateResourceProvider(input: {uuid: "${u(1)}", parentUuid: "${u(2)}"}) { resourceProvider { uuid } } }`],

@@ -13,7 +13,7 @@ export const errorCodes = {
   CAPACITY_EXCEEDED: 'The allocation would take a provider past the capacity of an inventory.',
   NO_CANDIDATE: 'No allocation candidate fits the request, so nothing could be claimed.',
   CONSTRAINTS_VIOLATED: 'An allocated amount is below min_unit, above max_unit or not a multiple of step_size.',
-  INVALID_INVENTORY: 'Inventory values break a rule: reserved > total, min_unit > max_unit, a value out of range, or no inventory of that class to allocate from.',
+  INVALID_INVENTORY: 'Inventory values break a rule: reserved > total, a value out of range, or no inventory of that class to allocate from.',
   INVALID_PARENT: 'The requested parent would make a provider its own ancestor, or does not fit the move.',
   BAD_VALUE: 'A value is malformed or out of range (uuid, name, amount, filter).',
   DUPLICATE_KEY: 'The same key (resource class, provider, consumer) appears twice in one request.',

@@ -39,7 +39,8 @@ const inventorySchema = z
   })
   .superRefine((inv, ctx) => {
     if (inv.reserved > inv.total) ctx.addIssue({ code: 'custom', message: `reserved (${inv.reserved}) must not exceed total (${inv.total})` });
-    if (inv.minUnit > inv.maxUnit) ctx.addIssue({ code: 'custom', message: `min_unit (${inv.minUnit}) must not exceed max_unit (${inv.maxUnit})` });
+    // No min_unit <= max_unit rule: the reference (8.0.0) accepts such an inventory, from which
+    // nothing can then be allocated, and its behaviour is the contract (SPEC §8 says otherwise).
   });
 
 /** An inventory as the client wrote it: optional fields take the reference's defaults. */
