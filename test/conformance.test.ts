@@ -3,7 +3,7 @@
 // reference's answer recorded by `npm run conformance:record`.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allScenarios } from './conformance/scenarios/index.ts';
+import { allScenarios } from './conformance/scenarios.ts';
 import { checkLimited, diffAnswers, type Fixture } from './conformance/model.ts';
 import { Ours } from './conformance/ours.ts';
 
