@@ -174,6 +174,25 @@ describe('request validation', () => {
   });
 });
 
+describe('batching', () => {
+  it('answers with the same number of SQL statements for 10 and 60 trees, summaries resolved to providers included', async () => {
+    const query = `query($request: AllocationCandidatesInput!) { allocationCandidates(request: $request) {
+      allocationRequests { allocations { providerUuid } }
+      providerSummaries { uuid resourceProvider { name generation parent { name } } } } }`;
+    const request = candidatesInput({ groups: [{ resources: { VCPU: 1 } }, { suffix: '_G', resources: { VGPU: 1 } }], groupPolicy: 'none' });
+    const counts: number[] = [];
+    for (const trees of [10, 60]) {
+      const s = await server(undefined, wideTrees(trees, 2));
+      const before = s.db.stats.statements;
+      const data = await ok(s, query, { request });
+      expect(data.allocationCandidates.allocationRequests).toHaveLength(trees * 2);
+      counts.push(s.db.stats.statements - before);
+    }
+    expect(counts[0]).toBe(counts[1]);
+    expect(counts[0]).toBeLessThan(12);
+  });
+});
+
 describe('a reference bug not copied', () => {
   it('keeps every tree when the unsuffixed group is served only by a sharing provider', async () => {
     // The reference answers with one arbitrary compute host here (it de-duplicates the shared-disk
