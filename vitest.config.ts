@@ -2,14 +2,23 @@ import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+// graphql ships both ESM and CJS builds; Pothos and yoga must share one instance with the tests.
+const resolve = { alias: { graphql: require.resolve('graphql') } };
+const common = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
+
+// The whole suite runs on SQLite; with TEST_POSTGRES_URL set it runs again on PostgreSQL (each test
+// file in a schema of its own), together with the PostgreSQL-only tests (*.pg.test.ts: migrations,
+// several server processes, kill -9, database outages).
+const postgres = process.env.TEST_POSTGRES_URL;
 
 export default defineConfig({
-  // graphql ships both ESM and CJS builds; Pothos and yoga must share one instance with the tests.
-  resolve: { alias: { graphql: require.resolve('graphql') } },
+  resolve,
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    projects: [
+      { resolve, test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts'], env: { TEST_DB: 'sqlite' } } },
+      ...(postgres
+        ? [{ resolve, test: { ...common, name: 'postgres', include: ['test/**/*.test.ts'], exclude: ['test/migrator.test.ts'], env: { TEST_DB: 'postgres' } } }]
+        : []),
+    ],
   },
 });

@@ -132,7 +132,7 @@ describe('claiming candidates', () => {
     const want: CandidateRequest = { groups: [{ resources: { VCPU: 1, MEMORY_MB: 256 } }] };
     const results = await Promise.all(Array.from({ length: 14 }, (_, i) => s.gql(oneStep, oneStepInput(u(700 + i), want))));
     const codes = results.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK');
-    expect(codes.filter((c) => c === 'OK')).toHaveLength(12);
+    expect(codes.filter((c) => c === 'OK'), JSON.stringify(codes)).toHaveLength(12);
     expect(codes.filter((c) => c !== 'OK')).toEqual(['NO_CANDIDATE', 'NO_CANDIDATE']);
     const summaries = (await candidates(s, { groups: [{ resources: { MEMORY_MB: 1 } }] })).providerSummaries;
     for (const p of summaries) expect(p.resources.find((r: any) => r.resourceClass === 'VCPU')).toMatchObject({ capacity: 4, used: 4 });

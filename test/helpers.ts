@@ -1,9 +1,7 @@
-// Test harness: a fresh SQLite database per test file and the real app, called in-process.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+// Test harness: a fresh database per test file (see database.ts) and the real app, called in-process.
 import { expect } from 'vitest';
-import { openDatabase, type Database } from '../src/db/client.ts';
+import type { Database } from '../src/db/client.ts';
+import { openTestDatabase } from './database.ts';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 
@@ -24,8 +22,7 @@ export interface Harness {
 
 /** `env` overrides server settings, as the environment would (e.g. PLACEMENT_MAX_CANDIDATES). */
 export async function setup(env: Record<string, string> = {}): Promise<Harness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'placement-test-'));
-  const db = await openDatabase(`file:${path.join(dir, 'test.db')}`);
+  const { db, drop } = await openTestDatabase();
   const app = createApp(db, configFromEnv(env));
   const gql = async (query: string, variables?: Record<string, unknown>) => {
     const res = await app.fetch('http://test/graphql', {
@@ -48,10 +45,7 @@ export async function setup(env: Record<string, string> = {}): Promise<Harness> 
       expect(res.errors?.map((e) => e.extensions?.code), JSON.stringify(res)).toEqual([code]);
       return res.errors![0].message;
     },
-    async close() {
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: drop,
   };
 }
 

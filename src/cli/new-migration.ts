@@ -1,9 +1,14 @@
-// `npm run db:migration -- NAME`: writes prisma/migrations/<timestamp>_NAME/migration.sql with the
-// difference between prisma/schema.prisma and the existing migrations.
+// `npm run db:migration -- NAME`: writes the next migration for each database, with the difference
+// between the schema and the existing migrations, computed by Prisma's schema engine on a scratch
+// database: an SQLite file, and a scratch schema on the PostgreSQL server named by
+// MIGRATION_POSTGRES_URL (or TEST_POSTGRES_URL).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { createMigration } from '../db/migrator.ts';
 
 const name = process.argv[2];
@@ -11,10 +16,29 @@ if (!name || !/^[A-Za-z0-9_]+$/.test(name)) {
   console.error('usage: npm run db:migration -- NAME   (letters, digits and _)');
   process.exit(2);
 }
+const report = (db: string, created: string | null) =>
+  console.log(created ? `${db}: created ${created}/migration.sql` : `${db}: no changes, the schema matches the migrations.`);
+
 const scratch = mkdtempSync(path.join(tmpdir(), 'placement-migration-'));
 try {
-  const created = await createMigration(new PrismaBetterSqlite3({ url: `file:${path.join(scratch, 'scratch.db')}` }), name);
-  console.log(created ? `Created prisma/migrations/${created}/migration.sql` : 'No changes: prisma/schema.prisma matches the migrations.');
+  report('sqlite', await createMigration(new PrismaBetterSqlite3({ url: `file:${path.join(scratch, 'scratch.db')}` }), name));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+}
+
+const pgUrl = process.env.MIGRATION_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
+if (!pgUrl) {
+  console.error('postgres: skipped. Set MIGRATION_POSTGRES_URL=postgresql://... to a server where a scratch schema may be created.');
+  process.exit(1);
+}
+const schema = `migration_scratch_${randomUUID().replace(/-/g, '')}`;
+const admin = new pg.Client({ connectionString: pgUrl });
+await admin.connect();
+try {
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const adapter = new PrismaPg({ connectionString: pgUrl, options: `-c search_path=${schema}` }, { schema });
+  report('postgres', await createMigration(adapter, name));
+} finally {
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
 }

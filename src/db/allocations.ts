@@ -13,6 +13,7 @@ import {
   consumersByUuid,
   inventoriesOf,
   numbers,
+  providersById,
   providersByUuid,
   usagesOf,
   type ConsumerRow,
@@ -79,6 +80,18 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
 
   const oldConsumers = [...existing.values()];
   const oldAllocations = await allocationsOfConsumers(tx, oldConsumers.map((c) => c.id));
+
+  // Generations to compare-and-swap, read BEFORE usage: as in the reference, the providers a
+  // consumer now allocates from, and for a consumer emptied out the providers it held (providers
+  // merely left behind by a move keep theirs). Under PostgreSQL's READ COMMITTED a generation read
+  // after the capacity check could already include another writer's claim and let both succeed.
+  const seen = new Map<number, number>();
+  const heldIds: number[] = [];
+  for (const w of writes) {
+    if (w.allocations.length) for (const a of w.allocations) seen.set(providers.get(a.providerUuid)!.id, providers.get(a.providerUuid)!.generation);
+    else for (const a of oldAllocations) if (a.consumerUuid === w.consumerUuid && !seen.has(a.providerId)) heldIds.push(a.providerId);
+  }
+  if (heldIds.length) for (const p of await providersById(tx, [...new Set(heldIds)])) if (!seen.has(p.id)) seen.set(p.id, p.generation);
   await checkAgainstUsage(tx, writes, providers, oldConsumers);
 
   // Write: consumers first (a consumer row must exist before its allocations reference it).
@@ -117,19 +130,8 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
     if ((await tx.$executeRaw`DELETE FROM consumers WHERE id = ${c.id} AND generation = ${c.generation}`) !== 1) throw new LostRace();
   }
 
-  // Generations: as in the reference, the providers a consumer now allocates from; a consumer
-  // emptied out bumps the providers it held. Providers merely left behind by a move keep theirs.
-  const bumped = new Map<number, number>();
-  for (const w of writes) {
-    const targets: ProviderRow[] | { providerId: number }[] = w.allocations.length
-      ? w.allocations.map((a) => providers.get(a.providerUuid)!)
-      : oldAllocations.filter((a) => a.consumerUuid === w.consumerUuid);
-    for (const t of targets) bumped.set('providerId' in t ? t.providerId : t.id, 0);
-  }
-  if (bumped.size) {
-    const current = await tx.$queryRaw<{ id: number; generation: number }[]>`SELECT id, generation FROM resource_providers WHERE id IN (${P.join([...bumped.keys()])})`;
-    for (const p of numbers(current)) await bumpProviderGeneration(tx, p.id, p.generation);
-  }
+  // In id order, so that concurrent writers touching the same providers queue instead of deadlocking.
+  for (const id of [...seen.keys()].sort((a, b) => a - b)) await bumpProviderGeneration(tx, id, seen.get(id)!);
   return kept.map((w) => w.consumerUuid);
 }
 

@@ -5,8 +5,11 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from './generated/client.ts';
+import { PrismaClient as PgPrismaClient } from './generated-pg/client.ts';
 import { applyMigrations } from './migrator.ts';
 import { seedStandardNames } from './seed.ts';
 
@@ -15,6 +18,8 @@ export type Prisma = PrismaClient;
 export type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 export interface Database {
+  /** Which engine: queries that must differ (rarely) ask. */
+  kind: 'sqlite' | 'postgres';
   /** Serves mutations (every write runs in a transaction here). */
   writer: PrismaClient;
   /** Serves queries. */
@@ -64,9 +69,12 @@ function sqliteFactory(file: string): SqlMigrationAwareDriverAdapterFactory {
   return new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 });
 }
 
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
 export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Promise<Database> {
+  if (isPostgresUrl(url)) return openPostgres(url);
   if (!url.startsWith('file:')) {
-    throw new Error(`Unsupported DATABASE_URL scheme: ${url.split(':')[0]} (only file: SQLite is supported)`);
+    throw new Error(`Unsupported DATABASE_URL scheme: ${url.split(':')[0]} (use file:... for SQLite or postgresql://... )`);
   }
   const file = sqlitePath(url);
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -80,6 +88,7 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
   await reader.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   await seedStandardNames(writer);
   return {
+    kind: 'sqlite',
     writer,
     reader,
     stats,
@@ -87,4 +96,88 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
       await Promise.all([writer.$disconnect(), reader.$disconnect()]);
     },
   };
+}
+
+/** Pool and timeouts for PostgreSQL, from the environment (see README). */
+export function postgresPoolConfig(url: string): pg.PoolConfig & { schema?: string } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  const statementTimeout = Number(process.env.PLACEMENT_STATEMENT_TIMEOUT_MS ?? 30_000);
+  return {
+    connectionString: parsed.toString(),
+    max: Number(process.env.PLACEMENT_DB_POOL_SIZE ?? 10),
+    connectionTimeoutMillis: Number(process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS ?? 5_000),
+    idleTimeoutMillis: 30_000,
+    // search_path makes the hand-written SQL and the migrations land in the chosen schema.
+    options: `-c statement_timeout=${statementTimeout}${schema ? ` -c search_path=${schema}` : ''}`,
+    schema,
+  };
+}
+
+function pgFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+  const { schema, ...pool } = postgresPoolConfig(url);
+  return new PrismaPg(pool, schema ? { schema } : undefined);
+}
+
+/**
+ * The schema engine's catalogue queries return columns of PostgreSQL's internal "char" type,
+ * which the pg driver adapter (7.10) cannot map; they hold one-letter codes, so they are handed
+ * over as text. Only the migration engine's connections go through this pool.
+ */
+class CatalogueFriendlyPool extends pg.Pool {
+  private static fix<T>(result: T): T {
+    for (const r of Array.isArray(result) ? result : [result]) for (const f of (r as pg.QueryResult)?.fields ?? []) if (f.dataTypeID === 18) f.dataTypeID = 25;
+    return result;
+  }
+  override query(...args: any[]): any {
+    const out = (super.query as any)(...args);
+    return out && typeof out.then === 'function' ? out.then(CatalogueFriendlyPool.fix) : out;
+  }
+  override connect(...args: any[]): any {
+    if (args.length) return (super.connect as any)(...args);
+    return super.connect().then((client) => {
+      const query = client.query.bind(client) as any;
+      (client as any).query = (...q: any[]) => {
+        const out = query(...q);
+        return out && typeof out.then === 'function' ? out.then(CatalogueFriendlyPool.fix) : out;
+      };
+      return client;
+    });
+  }
+}
+
+/** The adapter the schema engine migrates PostgreSQL through. */
+export function pgMigrationFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+  const { schema, ...pool } = postgresPoolConfig(url);
+  return new PrismaPg(new CatalogueFriendlyPool(pool), { ...(schema ? { schema } : {}), disposeExternalPool: true });
+}
+
+/**
+ * Many stateless replicas share one PostgreSQL database. Whichever starts first migrates it while
+ * holding an advisory lock, so replicas starting together never run migrations side by side.
+ */
+async function openPostgres(url: string): Promise<Database> {
+  const { schema, ...pool } = postgresPoolConfig(url);
+  const lock = new pg.Client({ connectionString: pool.connectionString, connectionTimeoutMillis: pool.connectionTimeoutMillis });
+  await lock.connect();
+  try {
+    if (schema) await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '')}"`);
+    await lock.query('SELECT pg_advisory_lock(7266823)');
+    await applyMigrations(pgMigrationFactory(url));
+    const stats = { statements: 0 };
+    const client = new PgPrismaClient({ adapter: counting(pgFactory(url), stats) }) as unknown as PrismaClient;
+    await seedStandardNames(client);
+    return {
+      kind: 'postgres',
+      writer: client,
+      reader: client,
+      stats,
+      async close() {
+        await client.$disconnect();
+      },
+    };
+  } finally {
+    await lock.end();
+  }
 }

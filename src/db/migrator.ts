@@ -12,7 +12,12 @@ import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const prismaDir = path.join(projectRoot, 'prisma');
-const schemaPath = path.join(prismaDir, 'schema.prisma');
+
+/** Each database has its schema file (the PostgreSQL one derived from the SQLite one) and migrations. */
+export function layoutFor(provider: string): { schemaPath: string; migrationsDir: string } {
+  const base = provider === 'postgres' ? path.join(prismaDir, 'postgres') : prismaDir;
+  return { schemaPath: path.join(base, 'schema.prisma'), migrationsDir: path.join(base, 'migrations') };
+}
 const noFilters = { externalTables: [], externalEnums: [] };
 
 let wasmReady: Promise<void> | undefined;
@@ -35,7 +40,7 @@ type Engine = { engine: SchemaEngine; close(): Promise<void> };
  * Opens an engine over the adapter and tracks the connections it makes: freeing the engine does
  * not close them, and an SQLite connection left open keeps the file locked for the server.
  */
-async function openEngine(factory: SqlMigrationAwareDriverAdapterFactory, schema: string): Promise<Engine> {
+async function openEngine(factory: SqlMigrationAwareDriverAdapterFactory, schemaPath: string, schema: string): Promise<Engine> {
   await loadWasm();
   const opened: SqlDriverAdapter[] = [];
   const track = async (connect: () => Promise<SqlDriverAdapter>) => {
@@ -86,11 +91,9 @@ async function readMigrations(dir: string): Promise<MigrationList> {
 }
 
 /** Applies every migration of `dir` not yet applied; returns the names applied now. */
-export async function applyMigrations(
-  adapter: SqlMigrationAwareDriverAdapterFactory,
-  dir = path.join(prismaDir, 'migrations'),
-): Promise<string[]> {
-  const { engine, close } = await openEngine(adapter, await readFile(schemaPath, 'utf8'));
+export async function applyMigrations(adapter: SqlMigrationAwareDriverAdapterFactory, dir = layoutFor(adapter.provider).migrationsDir): Promise<string[]> {
+  const { schemaPath } = layoutFor(adapter.provider);
+  const { engine, close } = await openEngine(adapter, schemaPath, await readFile(schemaPath, 'utf8'));
   try {
     return await applyWith(engine, dir);
   } finally {
@@ -112,17 +115,18 @@ async function applyWith(engine: SchemaEngine, dir: string): Promise<string[]> {
 export async function createMigration(
   scratch: SqlMigrationAwareDriverAdapterFactory,
   name: string,
-  dir = path.join(prismaDir, 'migrations'),
+  dir = layoutFor(scratch.provider).migrationsDir,
   now = new Date(),
 ): Promise<string | null> {
+  const { schemaPath } = layoutFor(scratch.provider);
   const schema = await readFile(schemaPath, 'utf8');
   const files = [{ path: schemaPath, content: schema }];
   // One engine for both steps: a second one would find the scratch database locked by the first.
-  const { engine, close } = await openEngine(scratch, schema);
+  const { engine, close } = await openEngine(scratch, schemaPath, schema);
   try {
     await applyWith(engine, dir);
     const out = await engine.diff({
-      from: { tag: 'schemaDatasource', files, configDir: prismaDir },
+      from: { tag: 'schemaDatasource', files, configDir: path.dirname(schemaPath) },
       to: { tag: 'schemaDatamodel', files },
       script: true,
       exitCode: true,
@@ -135,7 +139,7 @@ export async function createMigration(
     await writeFile(path.join(dir, dirName, 'migration.sql'), out.stdout);
     const lockPath = path.join(dir, 'migration_lock.toml');
     if (!existsSync(lockPath)) {
-      await writeFile(lockPath, `# Written by src/db/migrator.ts; do not edit.\nprovider = "${scratch.provider}"\n`);
+      await writeFile(lockPath, `# Written by src/db/migrator.ts; do not edit.\nprovider = "${scratch.provider === 'postgres' ? 'postgresql' : scratch.provider}"\n`);
     }
     return dirName;
   } finally {

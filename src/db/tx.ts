@@ -16,7 +16,7 @@ export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promis
     try {
       return await db.writer.$transaction((tx) => work(tx), { timeout: 30_000, maxWait: 30_000 });
     } catch (err) {
-      if (!(err instanceof LostRace)) throw translateDbError(err);
+      if (!(err instanceof LostRace) && !isTransientConflict(err)) throw translateDbError(err);
       if (attempt >= maxRetries()) {
         throw new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`);
       }
@@ -44,11 +44,24 @@ export function expectGeneration(kind: 'provider' | 'consumer', uuid: string, su
   }
 }
 
+/**
+ * PostgreSQL may abort a transaction that raced another (deadlock, serialisation failure, a
+ * unique row inserted concurrently): like a lost compare-and-swap, the client did not cause it.
+ */
+function isTransientConflict(err: unknown): boolean {
+  const text = `${(err as { code?: string })?.code ?? ''} ${(err as Error)?.message ?? ''} ${JSON.stringify((err as { cause?: unknown })?.cause ?? '')}`;
+  return /P2034|40P01|40001|deadlock|could not serialize|TransactionWriteConflict/i.test(text);
+}
+
 /** Unique-constraint failures that slipped past the explicit checks (a concurrent insert) become domain errors. */
 export function translateDbError(err: unknown): unknown {
   if (err instanceof DomainError || err instanceof LostRace) return err;
   if (err instanceof P.PrismaClientKnownRequestError && err.code === 'P2002') {
     const target = JSON.stringify(err.meta ?? {});
+    // Two writers creating the same consumer at once: the loser's "does not exist yet" is stale.
+    if (/consumer/i.test(String(err.meta?.modelName ?? target)) && target.includes('uuid')) {
+      return new DomainError('CONCURRENT_UPDATE', 'The consumer was created by another request meanwhile. Re-read and retry.');
+    }
     if (target.includes('uuid')) return new DomainError('DUPLICATE_UUID', 'That uuid is already in use');
     return new DomainError('DUPLICATE_NAME', 'That name is already in use');
   }

@@ -1,9 +1,7 @@
 // Drives this server, in-process through yoga.fetch on a real SQLite file, with the neutral
 // scenario language of model.ts: the counterpart of rest.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { openDatabase, type Database } from '../../src/db/client.ts';
+import type { Database } from '../../src/db/client.ts';
+import { emptyDatabase, openTestDatabase } from '../database.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { configFromEnv } from '../../src/config.ts';
 import { canonicalCandidate, customNames, inventoryOf, okAnswer, type Answer, type CandidateRequest, type Driver, type SummarySpec, type Topology } from './model.ts';
@@ -43,19 +41,17 @@ export class Ours implements Driver {
   private constructor(
     readonly db: Database,
     private app: App,
-    private dir: string,
+    private drop: () => Promise<void>,
   ) {}
 
   /** A fresh database; by default with no cap on candidates, since conformance compares complete answers. */
   static async open(env: Record<string, string> = { PLACEMENT_MAX_CANDIDATES: '-1' }): Promise<Ours> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'placement-conformance-'));
-    const db = await openDatabase(`file:${path.join(dir, 'conformance.db')}`);
-    return new Ours(db, createApp(db, configFromEnv(env)), dir);
+    const { db, drop } = await openTestDatabase();
+    return new Ours(db, createApp(db, configFromEnv(env)), drop);
   }
 
-  async close(): Promise<void> {
-    await this.db.close();
-    rmSync(this.dir, { recursive: true, force: true });
+  close(): Promise<void> {
+    return this.drop();
   }
 
   async gql(query: string, variables?: Record<string, unknown>): Promise<any> {
@@ -73,13 +69,8 @@ export class Ours implements Driver {
     return r.data;
   }
 
-  async reset(): Promise<void> {
-    // Test-harness shortcut: emptying the tables is far faster than deleting through the API.
-    await this.db.writer.$executeRawUnsafe('PRAGMA foreign_keys = OFF');
-    for (const table of ['allocations', 'consumers', 'resource_provider_traits', 'resource_provider_aggregates', 'inventories', 'resource_providers']) {
-      await this.db.writer.$executeRawUnsafe(`DELETE FROM ${table}`);
-    }
-    await this.db.writer.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  reset(): Promise<void> {
+    return emptyDatabase(this.db);
   }
 
   async load(t: Topology): Promise<void> {

@@ -7,10 +7,13 @@ import { searchCandidates, type CandidatesResult } from '../../domain/candidates
 import type { World } from '../../domain/candidates/world.ts';
 import { capacity } from '../../domain/inventory.ts';
 import { loadWorld } from '../../db/candidates.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { LostRace, writeTransaction } from '../../db/tx.ts';
 import { writeAllocations } from '../../db/allocations.ts';
 import type { Tx } from '../../db/client.ts';
-import { fail } from '../../domain/errors.ts';
+import { DomainError, fail } from '../../domain/errors.ts';
+
+/** How many candidates a one-step claim considers before searching again. */
+const ONE_STEP_CHOICES = 20;
 
 const GroupPolicy = builder.enumType('GroupPolicy', {
   description: 'How named request groups may share providers.',
@@ -184,22 +187,34 @@ builder.relayMutationField(
       "Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.",
     resolve: (_, { input }, ctx) =>
       writeTransaction(ctx.db, async (tx) => {
-        // Reading and claiming in one transaction means the first candidate still fits when it is
-        // written; a writer elsewhere that got in first shows up as a lost generation race, and the
-        // whole step (search included) is retried on fresh data.
-        const { world, result } = await findCandidates(tx, input.request as CandidatesInput, ctx, input.request.randomize ? undefined : 1);
-        const chosen = view(world, result).allocationRequests[0] ?? fail('NO_CANDIDATE', 'No allocation candidate fits the request');
-        await writeAllocations(tx, [
-          {
-            consumerUuid: input.consumerUuid,
-            consumerGeneration: input.consumerGeneration ?? null,
-            projectId: input.projectId,
-            userId: input.userId,
-            consumerType: input.consumerType,
-            allocations: chosen.allocations,
-          },
-        ]);
-        return { consumerUuid: input.consumerUuid.toLowerCase(), allocationRequest: chosen };
+        // Searching and claiming in one transaction: a candidate found here fits unless another
+        // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
+        // check fails before anything is written and the next candidate is tried; a lost generation
+        // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
+        const { world, result } = await findCandidates(tx, input.request as CandidatesInput, ctx, ONE_STEP_CHOICES);
+        const choices = view(world, result).allocationRequests;
+        if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
+        // Start at a random one so that schedulers asking at once do not all queue on the first.
+        const start = Math.floor(Math.random() * choices.length);
+        for (let i = 0; i < choices.length; i++) {
+          const chosen = choices[(start + i) % choices.length];
+          try {
+            await writeAllocations(tx, [
+              {
+                consumerUuid: input.consumerUuid,
+                consumerGeneration: input.consumerGeneration ?? null,
+                projectId: input.projectId,
+                userId: input.userId,
+                consumerType: input.consumerType,
+                allocations: chosen.allocations,
+              },
+            ]);
+            return { consumerUuid: input.consumerUuid.toLowerCase(), allocationRequest: chosen };
+          } catch (err) {
+            if (!(err instanceof DomainError && err.code === 'CAPACITY_EXCEEDED')) throw err;
+          }
+        }
+        throw new LostRace();
       }),
   },
   {

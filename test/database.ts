@@ -1,0 +1,61 @@
+// One fresh database per test file: an SQLite file by default, or, when the suite runs in its
+// PostgreSQL project (TEST_DB=postgres, TEST_POSTGRES_URL set), a schema of its own on that server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database } from '../src/db/client.ts';
+
+export const testingPostgres = () => process.env.TEST_DB === 'postgres';
+
+export interface TestDatabase {
+  db: Database;
+  /** The DATABASE_URL of this database, for server processes started by a test. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  if (testingPostgres()) {
+    const base = process.env.TEST_POSTGRES_URL;
+    if (!base) throw new Error('TEST_DB=postgres needs TEST_POSTGRES_URL');
+    const schema = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const url = `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`;
+    const db = await openDatabase(url);
+    return {
+      db,
+      url,
+      async drop() {
+        await db.close();
+        const admin = new pg.Client({ connectionString: base });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'placement-test-'));
+  const url = `file:${path.join(dir, 'test.db')}`;
+  const db = await openDatabase(url);
+  return {
+    db,
+    url,
+    async drop() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Empties every table of placement data (standard names stay): a test-harness shortcut. */
+export async function emptyDatabase(db: Database): Promise<void> {
+  const tables = ['allocations', 'consumers', 'resource_provider_traits', 'resource_provider_aggregates', 'inventories', 'resource_providers'];
+  if (db.kind === 'postgres') {
+    await db.writer.$executeRawUnsafe(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+    return;
+  }
+  await db.writer.$executeRawUnsafe('PRAGMA foreign_keys = OFF');
+  for (const table of tables) await db.writer.$executeRawUnsafe(`DELETE FROM ${table}`);
+  await db.writer.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+}
