@@ -6,14 +6,13 @@ import type { Tx } from './client.ts';
 import { DomainError } from '../domain/errors.ts';
 import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
-import { bumpProviderGeneration, expectGeneration, LostRace } from './tx.ts';
+import { bumpProviderGeneration, expectGeneration, lockProviders, LostRace } from './tx.ts';
 import {
   allocationsOfConsumers,
   classIds,
   consumersByUuid,
   inventoriesOf,
   numbers,
-  providersById,
   providersByUuid,
   usagesOf,
   type ConsumerRow,
@@ -81,17 +80,16 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
   const oldConsumers = [...existing.values()];
   const oldAllocations = await allocationsOfConsumers(tx, oldConsumers.map((c) => c.id));
 
-  // Generations to compare-and-swap, read BEFORE usage: as in the reference, the providers a
-  // consumer now allocates from, and for a consumer emptied out the providers it held (providers
-  // merely left behind by a move keep theirs). Under PostgreSQL's READ COMMITTED a generation read
-  // after the capacity check could already include another writer's claim and let both succeed.
-  const seen = new Map<number, number>();
-  const heldIds: number[] = [];
+  // Generations to compare-and-swap, as in the reference: the providers a consumer now allocates
+  // from, and for a consumer emptied out the providers it held (providers merely left behind by a
+  // move keep theirs). Read, and on PostgreSQL locked, BEFORE usage: a generation read after the
+  // capacity check could already include another writer's claim and let both succeed.
+  const targets = new Set<number>();
   for (const w of writes) {
-    if (w.allocations.length) for (const a of w.allocations) seen.set(providers.get(a.providerUuid)!.id, providers.get(a.providerUuid)!.generation);
-    else for (const a of oldAllocations) if (a.consumerUuid === w.consumerUuid && !seen.has(a.providerId)) heldIds.push(a.providerId);
+    if (w.allocations.length) for (const a of w.allocations) targets.add(providers.get(a.providerUuid)!.id);
+    else for (const a of oldAllocations) if (a.consumerUuid === w.consumerUuid) targets.add(a.providerId);
   }
-  if (heldIds.length) for (const p of await providersById(tx, [...new Set(heldIds)])) if (!seen.has(p.id)) seen.set(p.id, p.generation);
+  const seen = await lockProviders(tx, [...targets]);
   await checkAgainstUsage(tx, writes, providers, oldConsumers);
 
   // Write: consumers first (a consumer row must exist before its allocations reference it).

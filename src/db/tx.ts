@@ -8,15 +8,40 @@ import type { Database, Tx } from './client.ts';
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
 export class LostRace extends Error {}
 
+/** Server-side retries of write transactions since start (logged at shutdown; read by tests). */
+export const writeStats = { retries: 0 };
+
+/** Marks a PostgreSQL transaction: there, provider rows are locked before capacity is read. */
+const ROW_LOCKS = Symbol('rowLocks');
+
+/**
+ * Current generations of providers about to be written, locked until the transaction ends.
+ * PostgreSQL runs READ COMMITTED with row locks taken in id order: concurrent claims on the same
+ * providers queue here instead of losing compare-and-swaps (which clients would see as conflicts
+ * after the retries run out), and the usage read after the lock includes every committed claim.
+ * SQLite has one writer at a time, so plain reads are already current.
+ */
+export async function lockProviders(tx: Tx, ids: readonly number[]): Promise<Map<number, number>> {
+  if (!ids.length) return new Map();
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const lock = (tx as Record<symbol, unknown>)[ROW_LOCKS] ? P.sql`FOR UPDATE` : P.empty;
+  const rows = await tx.$queryRaw<{ id: number; generation: number }[]>`SELECT id, generation FROM resource_providers WHERE id IN (${P.join(sorted)}) ORDER BY id ${lock}`;
+  return new Map(rows.map((r) => [Number(r.id), Number(r.generation)]));
+}
+
 export const maxRetries = () => Number(process.env.PLACEMENT_WRITE_RETRIES ?? 10);
 
 /** Runs `work` in one write transaction, re-running it when it lost a race; nothing partial is kept. */
 export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await db.writer.$transaction((tx) => work(tx), { timeout: 30_000, maxWait: 30_000 });
+      return await db.writer.$transaction((tx) => work(db.kind === 'postgres' ? Object.assign(tx, { [ROW_LOCKS]: true }) : tx), {
+        timeout: 30_000,
+        maxWait: 30_000,
+      });
     } catch (err) {
       if (!(err instanceof LostRace) && !isTransientConflict(err)) throw translateDbError(err);
+      writeStats.retries++;
       if (attempt >= maxRetries()) {
         throw new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`);
       }

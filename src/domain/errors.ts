@@ -20,6 +20,7 @@ export const errorCodes = {
   CLASS_IN_USE: 'A resource class that any inventory uses cannot be deleted.',
   TRAIT_IN_USE: 'A trait that any provider has cannot be deleted.',
   STANDARD_READ_ONLY: 'Standard resource classes and traits cannot be created, changed or deleted.',
+  UNAVAILABLE: 'The database cannot be reached, or did not answer in time (statement timeout). Retry shortly.',
   INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log only.',
   GRAPHQL_PARSE_FAILED: 'The request is not syntactically valid GraphQL.',
   GRAPHQL_VALIDATION_FAILED: 'The request does not fit the schema (unknown field, wrong literal type, missing argument).',

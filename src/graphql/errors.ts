@@ -4,6 +4,7 @@
 import { GraphQLError } from 'graphql';
 import { DomainError, errorCodes } from '../domain/errors.ts';
 import { builder } from './builder.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 
 export function maskError(error: unknown): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -15,6 +16,10 @@ export function maskError(error: unknown): Error {
   // graphql-js's own input errors (a variable that does not fit its type) are safe to show.
   if (error instanceof GraphQLError && original instanceof GraphQLError) {
     return new GraphQLError(error.message, { ...at, extensions: { code: original.extensions.code ?? 'BAD_USER_INPUT' } });
+  }
+  if (isDatabaseUnavailable(original)) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'database unavailable', error: String((original as Error)?.message ?? original) }));
+    return new GraphQLError('The database is unavailable or too slow right now; retry shortly.', { ...at, extensions: { code: 'UNAVAILABLE' } });
   }
   console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String((original as Error)?.stack ?? original) }));
   return new GraphQLError('Unexpected error.', { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -1,0 +1,20 @@
+// Recognises failures that mean "the database cannot be reached or answered too slowly", as
+// opposed to a bug: clients get UNAVAILABLE and may retry; the pool reconnects by itself when the
+// database is back.
+const PATTERNS = [
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH/,
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i,
+  /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections|DatabaseDoesNotExist/,
+  /\bP1001\b|\bP1002\b|\bP1008\b|\bP1017\b|\bP2024\b/,
+  /canceling statement due to statement timeout|terminating connection|the database system is (starting up|shutting down)|57014|57P01|57P03|08006|08001|08003/,
+  /SQLITE_BUSY|database is locked/,
+];
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const parts: string[] = [];
+  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    parts.push(String(e.code ?? ''), String(e.message ?? ''), String(e.kind ?? ''), JSON.stringify(e.meta ?? ''));
+  }
+  const text = parts.join(' ');
+  return PATTERNS.some((p) => p.test(text));
+}
