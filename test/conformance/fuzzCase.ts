@@ -30,7 +30,7 @@ export function generateCase(seed: number, index: number): FuzzCase {
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const chance = (p: number) => r() < p;
-  const some = <T>(xs: readonly T[], max: number): T[] => [...new Set(Array.from({ length: int(0, max) }, () => pick(xs)))];
+  const some = <T>(xs: readonly T[], max: number): T[] => (xs.length ? [...new Set(Array.from({ length: int(0, max) }, () => pick(xs)))] : []);
 
   const uuid = (kind: number, n: number) => `${hex(seed & 0xffffffff, 8)}-${hex(index & 0xffff, 4)}-4${hex(kind, 3)}-8000-${hex(n, 12)}`;
   const aggregates = [1, 2, 3].map((n) => uuid(0xa, n));
