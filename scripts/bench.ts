@@ -1,0 +1,184 @@
+// Benchmarks side by side with the reference (OpenStack Placement 8.0.0, REST).
+//   npm run bench -- [--target URL] [--reference URL] [--scenario flat|nested|scale|all]
+//                    [--db postgresql://...] [--size N] [--json FILE]
+// Without --target it builds and starts this server on a fresh database (SQLite in a temp dir, or
+// a fresh schema on --db). With --reference it empties that server and runs the same workloads on
+// it in the same run. Prints a table with ratios and writes the same figures as JSON.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { flat, nested, type Workload } from './bench/workloads.ts';
+import { GraphqlTarget, RestTarget, type Target, type ClaimResult } from './bench/targets.ts';
+import { concurrent, memoryOf, pidListeningOn, sequential, type Latencies } from './bench/measure.ts';
+import { Reference } from '../test/conformance/rest.ts';
+import type { ProviderSpec } from '../test/conformance/model.ts';
+
+const { values } = parseArgs({
+  options: {
+    target: { type: 'string' },
+    reference: { type: 'string' },
+    scenario: { type: 'string', default: 'all' },
+    db: { type: 'string' },
+    size: { type: 'string' },
+    json: { type: 'string', default: 'bench-results.json' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const root = fileURLToPath(new URL('..', import.meta.url));
+const Q = values.quick;
+const LOAD_BATCH = 50;
+const LOAD_CONCURRENCY = 4;
+
+type Figures = Record<string, number | string | Latencies | undefined>;
+const results: { scenario: string; target: string; figures: Figures }[] = [];
+
+async function startServer(): Promise<{ url: string; pid: number; child: ChildProcess }> {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const url = values.db
+    ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=bench_${randomUUID().replace(/-/g, '').slice(0, 10)}`
+    : `file:${path.join(mkdtempSync(path.join(tmpdir(), 'placement-bench-')), 'bench.db')}`;
+  const child = spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { ...process.env, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const served = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /"url":"([^"]+)"/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url: served, pid: child.pid!, child };
+}
+
+async function loadAll(t: Target, w: Workload): Promise<number> {
+  const batches: ProviderSpec[][] = [];
+  let batch: ProviderSpec[] = [];
+  for (const p of w.providers()) {
+    batch.push(p);
+    if (batch.length === LOAD_BATCH) batches.push(batch), (batch = []);
+  }
+  if (batch.length) batches.push(batch);
+  // A tree may straddle two batches, so nested batches go in order; flat ones in parallel.
+  const start = performance.now();
+  const ordered = w.name.startsWith('nested');
+  if (ordered) for (const b of batches) await t.load(b);
+  else {
+    let next = 0;
+    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, async () => { while (next < batches.length) await t.load(batches[next++]); }));
+  }
+  return Math.round((w.count / ((performance.now() - start) / 1000)) * 10) / 10;
+}
+
+async function measure(t: Target, w: Workload, scenario: string): Promise<void> {
+  const figures: Figures = {};
+  console.error(`[${scenario}] ${t.name}: loading ${w.count} providers`);
+  figures['load providers/s'] = await loadAll(t, w);
+  const probe = await t.candidates(w.request);
+  figures['candidates returned'] = probe.count;
+  console.error(`[${scenario}] ${t.name}: candidates`);
+  figures['candidates latency ms'] = await sequential(() => t.candidates(w.request), Q ? 10 : 50, 60_000);
+  const c10 = await concurrent(() => t.candidates(w.request), Q ? 100 : 500, 10, 120_000);
+  figures['candidates c10 req/s'] = c10.perSecond;
+  figures['candidates c10 latency ms'] = c10.latency;
+  if (t.dashboard) {
+    let providers = 0;
+    figures['dashboard latency ms'] = await sequential(async () => (providers = await t.dashboard!()), 3, 60_000);
+    figures['dashboard providers'] = providers;
+  }
+  console.error(`[${scenario}] ${t.name}: claims`);
+  const cycle = async (): Promise<ClaimResult> => {
+    const { first } = await t.candidates(w.request);
+    return first ? t.claim(randomUUID(), first) : 'CAPACITY';
+  };
+  const seq = await sequential(cycle, Q ? 10 : 50, 60_000);
+  figures['claims/s sequential'] = Math.round((1000 / seq.mean) * 100) / 100;
+  const cc = await concurrent(cycle, Q ? 50 : 200, 10, 120_000);
+  figures['claims/s c10'] = cc.perSecond;
+  const count = (r: ClaimResult) => cc.results.filter((x) => x === r).length;
+  figures['claims c10 ok/lost'] = `${count('OK')}/${cc.results.length - count('OK')}`;
+  const mem = memoryOf(t.pid);
+  figures['peak memory MiB'] = mem?.peakMiB;
+  results.push({ scenario, target: t.name, figures });
+}
+
+async function scale(t: GraphqlTarget): Promise<void> {
+  const sizes = values.size ? [Number(values.size)] : Q ? [1000, 10_000] : [1000, 10_000, 100_000];
+  let loaded = 0;
+  for (const n of sizes) {
+    // Grow the same flat cloud: add providers up to n.
+    const w = flat(n);
+    const fresh = [...w.providers()].slice(loaded);
+    const start = performance.now();
+    let next = 0;
+    const batches: ProviderSpec[][] = [];
+    for (let i = 0; i < fresh.length; i += LOAD_BATCH) batches.push(fresh.slice(i, i + LOAD_BATCH));
+    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, async () => { while (next < batches.length) await t.load(batches[next++]); }));
+    const loadRate = Math.round((fresh.length / ((performance.now() - start) / 1000)) * 10) / 10;
+    loaded = n;
+    const figures: Figures = { 'load providers/s': loadRate };
+    figures['candidates limit 1000 latency ms'] = await sequential(() => t.candidates(w.request, 1000), Q ? 5 : 20, 120_000);
+    figures['candidates unlimited latency ms'] = await sequential(() => t.candidates(w.request), Q ? 2 : 5, 300_000);
+    figures['rss MiB'] = memoryOf(t.pid)?.rssMiB;
+    figures['peak memory MiB'] = memoryOf(t.pid)?.peakMiB;
+    results.push({ scenario: `scale flat-${n}`, target: t.name, figures });
+    console.error(`[scale] ${n} done`);
+  }
+}
+
+function table(): string {
+  const lines: string[] = [];
+  const scenarios = [...new Set(results.map((r) => r.scenario))];
+  const fmt = (v: Figures[string]) => (v === undefined ? '–' : typeof v === 'object' ? `p50 ${v.p50} / p95 ${v.p95} / p99 ${v.p99}` : String(v));
+  const headline = (v: Figures[string]) => (typeof v === 'number' ? v : typeof v === 'object' && v ? v.p50 : undefined);
+  const lowerIsBetter = (k: string) => /latency|memory|MiB/.test(k);
+  for (const s of scenarios) {
+    const ours = results.find((r) => r.scenario === s && r.target === 'placement-graphql');
+    const ref = results.find((r) => r.scenario === s && r.target === 'reference');
+    lines.push(`\n### ${s}\n`, '| figure | placement-graphql | reference | ratio (× better) |', '|---|---|---|---|');
+    for (const k of Object.keys(ours?.figures ?? ref?.figures ?? {})) {
+      const a = headline(ours?.figures[k]);
+      const b = headline(ref?.figures[k]);
+      const ratio = a !== undefined && b !== undefined && a > 0 && b > 0 ? Math.round((lowerIsBetter(k) ? b / a : a / b) * 10) / 10 : undefined;
+      lines.push(`| ${k} | ${fmt(ours?.figures[k])} | ${fmt(ref?.figures[k])} | ${ratio ?? '–'} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const server = values.target ? undefined : await startServer();
+const ours = new GraphqlTarget(values.target ?? server!.url, server?.pid);
+const reference = values.reference ? new RestTarget(values.reference, pidListeningOn(Number(new URL(values.reference).port))) : undefined;
+const wanted = values.scenario === 'all' ? ['flat', 'nested', 'scale'] : values.scenario!.split(',');
+try {
+  for (const [name, workload] of [
+    ['flat', flat(values.size && !wanted.includes('scale') ? Number(values.size) : 1000)],
+    ['nested', nested(values.size && !wanted.includes('scale') ? Number(values.size) : 1000)],
+  ] as const) {
+    if (!wanted.includes(name)) continue;
+    if (reference) {
+      await new Reference(values.reference!).reset();
+      await measure(reference, workload, name);
+      await new Reference(values.reference!).reset();
+    }
+    await measure(ours, workload, name);
+    // The next scenario needs an empty server: start a fresh one (a --target must be emptied by hand).
+    if (server && wanted.indexOf(name) < wanted.length - 1) {
+      server.child.kill('SIGTERM');
+      const next = await startServer();
+      Object.assign(server, next);
+      (ours as any).url = next.url;
+      (ours as any).pid = next.pid;
+    }
+  }
+  if (wanted.includes('scale')) await scale(ours);
+} finally {
+  server?.child.kill('SIGTERM');
+}
+const machine = { node: process.version, cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model, db: values.db ? 'postgresql' : 'sqlite' };
+writeFileSync(values.json!, `${JSON.stringify({ machine, results }, null, 1)}\n`);
+console.log(table());
+console.log(`\n(machine: ${JSON.stringify(machine)}; JSON in ${values.json})`);

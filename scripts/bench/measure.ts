@@ -1,0 +1,78 @@
+// Timing and memory helpers. Every loop is bounded in count and in time.
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+export interface Latencies {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+export function summarise(ms: number[]): Latencies {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : NaN);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { n: s.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+}
+
+/** Runs `fn` up to `count` times one after another, stopping early after `maxMs`. */
+export async function sequential(fn: (i: number) => Promise<unknown>, count: number, maxMs: number): Promise<Latencies> {
+  const out: number[] = [];
+  const end = performance.now() + maxMs;
+  for (let i = 0; i < count && performance.now() < end; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+  }
+  return summarise(out);
+}
+
+/** Runs `fn` `total` times with `concurrency` in flight (stopping early after `maxMs`); returns latencies and throughput. */
+export async function concurrent<T>(
+  fn: (i: number) => Promise<T>,
+  total: number,
+  concurrency: number,
+  maxMs: number,
+): Promise<{ latency: Latencies; perSecond: number; results: T[] }> {
+  const out: number[] = [];
+  const results: T[] = [];
+  const start = performance.now();
+  const end = start + maxMs;
+  let next = 0;
+  const worker = async () => {
+    while (next < total && performance.now() < end) {
+      const i = next++;
+      const t = performance.now();
+      results.push(await fn(i));
+      out.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - start) / 1000;
+  return { latency: summarise(out), perSecond: Math.round((out.length / seconds) * 100) / 100, results };
+}
+
+/** Peak and current resident memory of a process, in MiB (Linux /proc). */
+export function memoryOf(pid: number | undefined): { peakMiB: number; rssMiB: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+    return { peakMiB: Math.round(kb('VmHWM') / 1024), rssMiB: Math.round(kb('VmRSS') / 1024) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process listening on a loopback port (to read the reference's memory), via `ss`. */
+export function pidListeningOn(port: number): number | undefined {
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const m = /pid=(\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

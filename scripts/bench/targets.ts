@@ -1,0 +1,207 @@
+// The two servers under measurement, behind one interface: this one over GraphQL, the reference
+// over REST (microversion 1.39). Every call is real HTTP on loopback.
+import { candidatesInput } from '../../test/conformance/ours.ts';
+import { queryString } from '../../test/conformance/rest.ts';
+import { inventoryOf, type CandidateRequest, type ProviderSpec } from '../../test/conformance/model.ts';
+
+export type Allocations = { providerUuid: string; resources: Record<string, number> }[];
+export type ClaimResult = 'OK' | 'CONFLICT' | 'CAPACITY' | 'ERROR';
+
+export interface Target {
+  name: string;
+  pid?: number;
+  /** Creates the providers (custom names first); `batch` providers per round trip where the API allows. */
+  load(providers: ProviderSpec[]): Promise<void>;
+  /** Number of candidates, and the first one's allocations. */
+  candidates(req: CandidateRequest, limit?: number): Promise<{ count: number; first?: Allocations }>;
+  claim(consumer: string, allocations: Allocations): Promise<ClaimResult>;
+  /** Every tree with inventories, usages, traits and aggregates; returns how many providers were read. */
+  dashboard?(): Promise<number>;
+}
+
+async function json(res: Response): Promise<any> {
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+export class GraphqlTarget implements Target {
+  name = 'placement-graphql';
+  private ensured = new Set<string>();
+  constructor(
+    readonly url: string,
+    readonly pid?: number,
+  ) {}
+
+  async gql(query: string, variables?: unknown): Promise<any> {
+    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    return json(res);
+  }
+
+  private async ensureNames(providers: ProviderSpec[]) {
+    for (const p of providers) {
+      for (const rc of Object.keys(p.inventories ?? {})) if (rc.startsWith('CUSTOM_') && !this.ensured.has(rc)) {
+        await this.gql(`mutation { ensureResourceClass(input: {name: "${rc}"}) { created } }`);
+        this.ensured.add(rc);
+      }
+      for (const t of p.traits ?? []) if (t.startsWith('CUSTOM_') && !this.ensured.has(t)) {
+        await this.gql(`mutation { ensureTrait(input: {name: "${t}"}) { created } }`);
+        this.ensured.add(t);
+      }
+    }
+  }
+
+  /** One request per batch of providers: create, inventories, traits, aggregates as aliased mutations (generations are known: 0, 1, 2). */
+  async load(providers: ProviderSpec[]): Promise<void> {
+    await this.ensureNames(providers);
+    const parts: string[] = [];
+    const variables: Record<string, unknown> = {};
+    const defs: string[] = [];
+    providers.forEach((p, i) => {
+      let generation = 0;
+      defs.push(`$c${i}: CreateResourceProviderInput!`);
+      variables[`c${i}`] = { uuid: p.uuid, name: p.name, parentUuid: p.parent ?? null };
+      parts.push(`c${i}: createResourceProvider(input: $c${i}) { resourceProvider { generation } }`);
+      const inventories = Object.entries(p.inventories ?? {}).map(([resourceClass, v]) => ({ resourceClass, ...inventoryOf(v) }));
+      if (inventories.length) {
+        defs.push(`$i${i}: SetInventoriesInput!`);
+        variables[`i${i}`] = { providerUuid: p.uuid, providerGeneration: generation++, inventories };
+        parts.push(`i${i}: setInventories(input: $i${i}) { resourceProvider { generation } }`);
+      }
+      if (p.traits?.length) {
+        defs.push(`$t${i}: SetProviderTraitsInput!`);
+        variables[`t${i}`] = { providerUuid: p.uuid, providerGeneration: generation++, traits: p.traits };
+        parts.push(`t${i}: setProviderTraits(input: $t${i}) { resourceProvider { generation } }`);
+      }
+      if (p.aggregates?.length) {
+        defs.push(`$a${i}: SetProviderAggregatesInput!`);
+        variables[`a${i}`] = { providerUuid: p.uuid, providerGeneration: generation++, aggregates: p.aggregates };
+        parts.push(`a${i}: setProviderAggregates(input: $a${i}) { resourceProvider { generation } }`);
+      }
+    });
+    const r = await this.gql(`mutation(${defs.join(', ')}) { ${parts.join('\n')} }`, variables);
+    if (r.errors) throw new Error(`load failed: ${JSON.stringify(r.errors[0])}`);
+  }
+
+  async candidates(req: CandidateRequest, limit?: number) {
+    const r = await this.gql(
+      `query($r: AllocationCandidatesInput!) { allocationCandidates(request: $r) {
+        allocationRequests { allocations { providerUuid resources { resourceClass amount } } mappings { suffix providerUuids } }
+        providerSummaries { uuid parentUuid rootUuid traits resources { resourceClass capacity used } } } }`,
+      { r: candidatesInput({ ...req, limit }) },
+    );
+    if (r.errors) throw new Error(`candidates failed: ${JSON.stringify(r.errors[0])}`);
+    const ars = r.data.allocationCandidates.allocationRequests;
+    const first = ars[0]?.allocations.map((a: any) => ({
+      providerUuid: a.providerUuid,
+      resources: Object.fromEntries(a.resources.map((x: any) => [x.resourceClass, x.amount])),
+    }));
+    return { count: ars.length, first };
+  }
+
+  async claim(consumer: string, allocations: Allocations): Promise<ClaimResult> {
+    const r = await this.gql(`mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`, {
+      i: {
+        consumer: {
+          consumerUuid: consumer,
+          consumerGeneration: null,
+          projectId: 'bench',
+          userId: 'bench',
+          consumerType: 'INSTANCE',
+          allocations: allocations.map((a) => ({ providerUuid: a.providerUuid, resources: Object.entries(a.resources).map(([resourceClass, amount]) => ({ resourceClass, amount })) })),
+        },
+      },
+    });
+    const code = r.errors?.[0]?.extensions?.code;
+    return !code ? 'OK' : code === 'CONCURRENT_UPDATE' ? 'CONFLICT' : code === 'CAPACITY_EXCEEDED' ? 'CAPACITY' : 'ERROR';
+  }
+
+  async dashboard(): Promise<number> {
+    let after: string | null = null;
+    let read = 0;
+    do {
+      const r: any = await this.gql(
+        `query($after: String) { resourceProviders(first: 1000, after: $after, filter: {}) {
+          pageInfo { hasNextPage endCursor }
+          edges { node { uuid name generation parent { uuid } inventories { resourceClass total reserved capacity used } usages { resourceClass used } traits aggregates } } } }`,
+        { after },
+      );
+      if (r.errors) throw new Error(`dashboard failed: ${JSON.stringify(r.errors[0])}`);
+      read += r.data.resourceProviders.edges.length;
+      after = r.data.resourceProviders.pageInfo.hasNextPage ? r.data.resourceProviders.pageInfo.endCursor : null;
+    } while (after);
+    return read;
+  }
+}
+
+export class RestTarget implements Target {
+  name = 'reference';
+  private ensured = new Set<string>();
+  constructor(
+    readonly base: string,
+    readonly pid?: number,
+  ) {}
+
+  call(method: string, path: string, body?: unknown) {
+    return fetch(this.base + path, {
+      method,
+      headers: {
+        'x-auth-token': 'admin',
+        'openstack-api-version': 'placement 1.39',
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  private async must(method: string, path: string, body?: unknown) {
+    const res = await this.call(method, path, body);
+    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${await res.text()}`);
+    return json(res);
+  }
+
+  /** The REST API has no batch: four calls per provider, as the reference's own perfload does. */
+  async load(providers: ProviderSpec[]): Promise<void> {
+    for (const p of providers) {
+      for (const t of p.traits ?? []) if (t.startsWith('CUSTOM_') && !this.ensured.has(t)) {
+        await this.must('PUT', `/traits/${t}`);
+        this.ensured.add(t);
+      }
+      await this.must('POST', '/resource_providers', { uuid: p.uuid, name: p.name, parent_provider_uuid: p.parent ?? null });
+      let generation = 0;
+      if (p.inventories) {
+        const inventories: Record<string, unknown> = {};
+        for (const [rc, v] of Object.entries(p.inventories)) {
+          const i = inventoryOf(v);
+          inventories[rc] = { total: i.total, reserved: i.reserved ?? 0, min_unit: i.minUnit ?? 1, max_unit: i.maxUnit ?? 2147483647, step_size: i.stepSize ?? 1, allocation_ratio: i.allocationRatio ?? 1 };
+        }
+        generation = (await this.must('PUT', `/resource_providers/${p.uuid}/inventories`, { resource_provider_generation: generation, inventories })).resource_provider_generation;
+      }
+      if (p.traits?.length) generation = (await this.must('PUT', `/resource_providers/${p.uuid}/traits`, { resource_provider_generation: generation, traits: p.traits })).resource_provider_generation;
+      if (p.aggregates?.length) await this.must('PUT', `/resource_providers/${p.uuid}/aggregates`, { resource_provider_generation: generation, aggregates: p.aggregates });
+    }
+  }
+
+  async candidates(req: CandidateRequest, limit?: number) {
+    const r = await this.must('GET', `/allocation_candidates?${queryString({ ...req, limit })}`);
+    const first = r.allocation_requests[0];
+    return {
+      count: r.allocation_requests.length,
+      first: first && Object.entries<any>(first.allocations).map(([providerUuid, v]) => ({ providerUuid, resources: v.resources })),
+    };
+  }
+
+  async claim(consumer: string, allocations: Allocations): Promise<ClaimResult> {
+    const res = await this.call('PUT', `/allocations/${consumer}`, {
+      allocations: Object.fromEntries(allocations.map((a) => [a.providerUuid, { resources: a.resources }])),
+      project_id: 'bench',
+      user_id: 'bench',
+      consumer_generation: null,
+      consumer_type: 'INSTANCE',
+    });
+    if (res.status === 204) return 'OK';
+    const body = await res.text();
+    if (res.status === 409) return /concurrent_update/.test(body) ? 'CONFLICT' : 'CAPACITY';
+    return 'ERROR';
+  }
+}
