@@ -112,6 +112,7 @@ export class GraphqlTarget implements Target {
       },
     });
     const code = r.errors?.[0]?.extensions?.code;
+    if (code && code !== 'CONCURRENT_UPDATE' && code !== 'CAPACITY_EXCEEDED' && process.env.BENCH_DEBUG) console.error(JSON.stringify(r.errors));
     return !code ? 'OK' : code === 'CONCURRENT_UPDATE' ? 'CONFLICT' : code === 'CAPACITY_EXCEEDED' ? 'CAPACITY' : 'ERROR';
   }
 

@@ -64,60 +64,82 @@ async function relevantRoots(db: Tx, req: CandidatesRequest, rcIds: Map<string, 
   return rows.map((r) => r.root).sort((a, b) => a - b);
 }
 
-export async function loadWorld(db: Tx, req: CandidatesRequest): Promise<World> {
+/** Concatenates a column per group: the spelling differs between the two databases. */
+const concat = (dialect: Dialect, column: P.Sql) => (dialect === 'postgres' ? P.sql`string_agg(${column}, ',')` : P.sql`group_concat(${column}, ',')`);
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect): Promise<World> {
   const rcIds = await checkNames(db, req);
   const roots = await relevantRoots(db, req, rcIds);
   const providers = new Map<number, WorldProvider & { traits: Set<string>; aggregates: Set<string>; stock: Map<string, Stock> }>();
   if (!roots.length) return { providers, classIds: rcIds };
 
+  // Two statements per chunk of roots: providers with their traits and aggregates folded into one
+  // row each, then every inventory with its usage. Few rows means little per-row driver overhead.
   const inRoots = (ids: number[]) => P.sql`p.root_provider_id IN (${P.join(ids)})`;
-  const rows = await chunked(roots, async (ids) =>
-    numbers(
-      await db.$queryRaw<{ id: number; uuid: string; parentId: number | null; rootId: number }[]>`
-        SELECT p.id, p.uuid, p.parent_provider_id AS "parentId", p.root_provider_id AS "rootId"
+  const split = (list: string | null) => (list ? list.split(',') : []);
+  const [rows, stock] = await Promise.all([
+    chunked(roots, async (ids) =>
+      db.$queryRaw<{ id: number; uuid: string; parentId: number | null; rootId: number; traits: string | null; aggregates: string | null }[]>`
+        SELECT p.id, p.uuid, p.parent_provider_id AS "parentId", p.root_provider_id AS "rootId",
+          (SELECT ${concat(dialect, P.sql`t.name`)} FROM resource_provider_traits rpt JOIN traits t ON t.id = rpt.trait_id
+            WHERE rpt.resource_provider_id = p.id) AS traits,
+          (SELECT ${concat(dialect, P.sql`a.uuid`)} FROM resource_provider_aggregates rpa JOIN aggregates a ON a.id = rpa.aggregate_id
+            WHERE rpa.resource_provider_id = p.id) AS aggregates
         FROM resource_providers p WHERE ${inRoots(ids)} ORDER BY p.id`,
     ),
-  );
-  for (const r of rows) providers.set(r.id, { ...r, traits: new Set(), aggregates: new Set(), stock: new Map() });
-
-  const [traits, aggregates, stock] = await Promise.all([
     chunked(roots, async (ids) =>
-      numbers(
-        await db.$queryRaw<{ id: number; name: string }[]>`
-          SELECT p.id, t.name FROM resource_providers p
-          JOIN resource_provider_traits rpt ON rpt.resource_provider_id = p.id
-          JOIN traits t ON t.id = rpt.trait_id WHERE ${inRoots(ids)}`,
-      ),
-    ),
-    chunked(roots, async (ids) =>
-      numbers(
-        await db.$queryRaw<{ id: number; uuid: string }[]>`
-          SELECT p.id, a.uuid FROM resource_providers p
-          JOIN resource_provider_aggregates rpa ON rpa.resource_provider_id = p.id
-          JOIN aggregates a ON a.id = rpa.aggregate_id WHERE ${inRoots(ids)}`,
-      ),
-    ),
-    chunked(roots, async (ids) =>
-      numbers(
-        await db.$queryRaw<(Stock & { id: number; rc: string; rcId: number })[]>`
-          SELECT p.id, rc.name AS rc, rc.id AS "rcId", i.total, i.reserved, i.min_unit AS "minUnit", i.max_unit AS "maxUnit",
-            i.step_size AS "stepSize", i.allocation_ratio AS "allocationRatio",
-            COALESCE((SELECT SUM(a.used) FROM allocations a
-                      WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id), 0) AS used
-          FROM resource_providers p
-          JOIN inventories i ON i.resource_provider_id = p.id
-          JOIN resource_classes rc ON rc.id = i.resource_class_id
-          WHERE ${inRoots(ids)}`,
-      ),
+      db.$queryRaw<(Stock & { id: number; rcId: number })[]>`
+        SELECT i.resource_provider_id AS id, i.resource_class_id AS "rcId", i.total, i.reserved, i.min_unit AS "minUnit", i.max_unit AS "maxUnit",
+          i.step_size AS "stepSize", i.allocation_ratio AS "allocationRatio", COALESCE(u.used, 0) AS used
+        FROM resource_providers p
+        JOIN inventories i ON i.resource_provider_id = p.id
+        LEFT JOIN (SELECT a.resource_provider_id, a.resource_class_id, SUM(a.used) AS used FROM allocations a
+                   JOIN resource_providers ap ON ap.id = a.resource_provider_id WHERE ${P.sql`ap.root_provider_id IN (${P.join(ids)})`}
+                   GROUP BY a.resource_provider_id, a.resource_class_id) u
+          ON u.resource_provider_id = i.resource_provider_id AND u.resource_class_id = i.resource_class_id
+        WHERE ${inRoots(ids)}`,
     ),
   ]);
-  for (const t of traits) providers.get(t.id)!.traits.add(t.name);
-  for (const a of aggregates) providers.get(a.id)!.aggregates.add(a.uuid);
-  const classIdsAll = new Map(rcIds);
-  for (const s of stock) {
-    const { id, rc, rcId, ...values } = s;
-    providers.get(id)!.stock.set(rc, { ...values, allocationRatio: Number(values.allocationRatio) });
-    classIdsAll.set(rc, rcId);
+  for (const r of rows) {
+    const id = Number(r.id);
+    providers.set(id, {
+      id,
+      uuid: r.uuid,
+      parentId: r.parentId === null ? null : Number(r.parentId),
+      rootId: Number(r.rootId),
+      traits: new Set(split(r.traits)),
+      aggregates: new Set(split(r.aggregates)),
+      stock: new Map(),
+    });
   }
+  const names = await classNames(db, [...new Set(stock.map((s) => Number(s.rcId)))], rcIds);
+  for (const s of stock) {
+    const rcId = Number(s.rcId);
+    providers.get(Number(s.id))!.stock.set(names.get(rcId)!, {
+      total: Number(s.total),
+      reserved: Number(s.reserved),
+      minUnit: Number(s.minUnit),
+      maxUnit: Number(s.maxUnit),
+      stepSize: Number(s.stepSize),
+      allocationRatio: Number(s.allocationRatio),
+      used: Number(s.used),
+    });
+  }
+  const classIdsAll = new Map(rcIds);
+  for (const [id, name] of names) classIdsAll.set(name, id);
   return { providers, classIds: classIdsAll };
+}
+
+/** Names of resource classes by id; those the request named are already known. */
+async function classNames(db: Tx, ids: number[], known: Map<string, number>): Promise<Map<number, string>> {
+  const out = new Map([...known].map(([name, id]) => [id, name]));
+  const missing = ids.filter((id) => !out.has(id));
+  if (missing.length) {
+    for (const r of await db.$queryRaw<{ id: number; name: string }[]>`SELECT id, name FROM resource_classes WHERE id IN (${P.join(missing)})`) {
+      out.set(Number(r.id), r.name);
+    }
+  }
+  return out;
 }

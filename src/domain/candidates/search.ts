@@ -72,11 +72,15 @@ export function searchCandidates(world: World, req: CandidatesRequest, opts: Sea
 
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
-  const generators = anchorsServingAll(optionsByGroup).map((lists) => combine(ix, req, lists));
+  // Equal candidates under two anchors only arise through sharing providers; skip the bookkeeping otherwise.
+  const mayRepeat = optionsByGroup.some((options) => options.some((o) => o.providers.some((rp) => ix.sharing.has(rp))));
+  const generators = anchorsServingAll(optionsByGroup).map((lists) => (lists.length === 1 ? single(req, lists[0]) : combine(ix, req, lists)));
   for (const c of opts.strategy === 'breadth-first' ? roundRobin(generators) : chain(generators)) {
-    const key = candidateKey(c);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (mayRepeat) {
+      const key = candidateKey(c);
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
     candidates.push(c);
     if (cap !== null && candidates.length >= cap) break;
   }
@@ -232,6 +236,11 @@ function anchorsServingAll(optionsByGroup: Option[][]): Option[][][] {
     }
   });
   return [...byAnchor.values()].filter((lists) => lists.every((l) => l.length));
+}
+
+/** One group: each option already fits (one amount per provider and class), so it is a candidate as it is. */
+function* single(req: CandidatesRequest, options: Option[]): Generator<Candidate> {
+  for (const o of options) yield consolidate(req, [o]);
 }
 
 /**

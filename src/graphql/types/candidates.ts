@@ -152,7 +152,7 @@ function view(world: World, result: CandidatesResult): { allocationRequests: Can
 async function findCandidates(db: Tx, input: CandidatesInput, ctx: Context, limit?: number) {
   const req = normaliseCandidatesRequest(input);
   if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
-  const world = await loadWorld(db, req);
+  const world = await loadWorld(db, req, ctx.db.kind);
   return { world, result: searchCandidates(world, req, ctx.config.candidates) };
 }
 
