@@ -174,6 +174,17 @@ describe('request validation', () => {
   });
 });
 
+describe('limited requests search the first trees first', () => {
+  it('falls back to every tree when the first ones cannot serve the limit', async () => {
+    const providers = Array.from({ length: 10 }, (_, i) => host(i + 1, 4, i === 9 ? { traits: ['HW_CPU_X86_AVX2'] } : {}));
+    const s = await server(undefined, { providers });
+    const answer = toAnswer(await candidates(s, { groups: [{ resources: { VCPU: 1 }, required: ['HW_CPU_X86_AVX2'] }], limit: 1 }));
+    expect(answer.status === 'ok' && answer.candidates).toEqual([`${u(10)}{VCPU:1} | =[${u(10)}]`]);
+    const three = toAnswer(await candidates(s, { groups: [{ resources: { VCPU: 1 } }], limit: 3 }));
+    expect(three.status === 'ok' && three.candidates).toHaveLength(3);
+  });
+});
+
 describe('batching', () => {
   it('answers with the same number of SQL statements for 10 and 60 trees, summaries resolved to providers included', async () => {
     const query = `query($request: AllocationCandidatesInput!) { allocationCandidates(request: $request) {

@@ -30,7 +30,7 @@ export async function checkNames(db: Tx, req: CandidatesRequest): Promise<Map<st
 }
 
 /** Roots of every tree with a provider that has room for one of the requested (class, amount). */
-async function relevantRoots(db: Tx, req: CandidatesRequest, rcIds: Map<string, number>): Promise<number[]> {
+async function relevantRoots(db: Tx, req: CandidatesRequest, rcIds: Map<string, number>, maxRoots?: number): Promise<number[]> {
   const asks = new Map<string, { rc: number; amount: number }>();
   for (const g of req.groups) for (const [rc, amount] of g.resources) asks.set(`${rc}:${amount}`, { rc: rcIds.get(rc)!, amount });
   const fitsOne = P.join(
@@ -51,15 +51,17 @@ async function relevantRoots(db: Tx, req: CandidatesRequest, rcIds: Map<string, 
                    WHERE resource_class_id IN (${classes}) GROUP BY resource_provider_id, resource_class_id) u
           ON u.resource_provider_id = i.resource_provider_id AND u.resource_class_id = i.resource_class_id
         WHERE ${fitsOne}
+      ),
+      sharing_anchor AS (
+        SELECT DISTINCT p2.root_provider_id AS root FROM fit
+          JOIN resource_provider_traits rpt ON rpt.resource_provider_id = fit.id
+          JOIN traits t ON t.id = rpt.trait_id AND t.name = ${SHARING_TRAIT}
+          JOIN resource_provider_aggregates a1 ON a1.resource_provider_id = fit.id
+          JOIN resource_provider_aggregates a2 ON a2.aggregate_id = a1.aggregate_id
+          JOIN resource_providers p2 ON p2.id = a2.resource_provider_id
       )
-      SELECT root FROM fit
-      UNION
-      SELECT p2.root_provider_id FROM fit
-        JOIN resource_provider_traits rpt ON rpt.resource_provider_id = fit.id
-        JOIN traits t ON t.id = rpt.trait_id AND t.name = ${SHARING_TRAIT}
-        JOIN resource_provider_aggregates a1 ON a1.resource_provider_id = fit.id
-        JOIN resource_provider_aggregates a2 ON a2.aggregate_id = a1.aggregate_id
-        JOIN resource_providers p2 ON p2.id = a2.resource_provider_id`,
+      SELECT root FROM (SELECT root FROM fit UNION SELECT root FROM sharing_anchor) r
+      ORDER BY root ${maxRoots === undefined ? P.empty : P.sql`LIMIT ${maxRoots}`}`,
   );
   return rows.map((r) => r.root).sort((a, b) => a - b);
 }
@@ -69,11 +71,17 @@ const concat = (dialect: Dialect, column: P.Sql) => (dialect === 'postgres' ? P.
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect): Promise<World> {
+/**
+ * With `maxRoots`, only the first trees that can matter are loaded (for a limited request that
+ * needs only some candidates); `truncated` then says whether trees were left out.
+ */
+export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect, maxRoots?: number): Promise<World & { truncated: boolean }> {
   const rcIds = await checkNames(db, req);
-  const roots = await relevantRoots(db, req, rcIds);
+  const roots = await relevantRoots(db, req, rcIds, maxRoots === undefined ? undefined : maxRoots + 1);
+  const truncated = maxRoots !== undefined && roots.length > maxRoots;
+  if (truncated) roots.length = maxRoots;
   const providers = new Map<number, WorldProvider & { traits: Set<string>; aggregates: Set<string>; stock: Map<string, Stock> }>();
-  if (!roots.length) return { providers, classIds: rcIds };
+  if (!roots.length) return { providers, classIds: rcIds, truncated };
 
   // Two statements per chunk of roots: providers with their traits and aggregates folded into one
   // row each, then every inventory with its usage. Few rows means little per-row driver overhead.
@@ -129,7 +137,7 @@ export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect
   }
   const classIdsAll = new Map(rcIds);
   for (const [id, name] of names) classIdsAll.set(name, id);
-  return { providers, classIds: classIdsAll };
+  return { providers, classIds: classIdsAll, truncated };
 }
 
 /** Names of resource classes by id; those the request named are already known. */

@@ -149,9 +149,19 @@ function view(world: World, result: CandidatesResult): { allocationRequests: Can
   };
 }
 
+/** Trees loaded per wanted candidate on a first, partial pass; most trees give at least one. */
+const ROOTS_PER_CANDIDATE = 2;
+
 async function findCandidates(db: Tx, input: CandidatesInput, ctx: Context, limit?: number) {
   const req = normaliseCandidatesRequest(input);
   if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
+  // A limited, non-random request needs only `limit` candidates, and which ones is arbitrary (as in
+  // the reference): search the first trees that can matter, and everything only if they fall short.
+  if (req.limit !== null && !req.randomize) {
+    const world = await loadWorld(db, req, ctx.db.kind, req.limit * ROOTS_PER_CANDIDATE);
+    const result = searchCandidates(world, req, ctx.config.candidates);
+    if (!world.truncated || result.candidates.length >= req.limit) return { world, result };
+  }
   const world = await loadWorld(db, req, ctx.db.kind);
   return { world, result: searchCandidates(world, req, ctx.config.candidates) };
 }
