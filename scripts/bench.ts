@@ -16,6 +16,8 @@ import { GraphqlTarget, RestTarget, type Target, type ClaimResult } from './benc
 import { concurrent, memoryOf, pidListeningOn, sequential, type Latencies } from './bench/measure.ts';
 import { Reference } from '../test/conformance/rest.ts';
 import type { ProviderSpec } from '../test/conformance/model.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { seed } from './bench/seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,11 +38,13 @@ const LOAD_CONCURRENCY = 4;
 type Figures = Record<string, number | string | Latencies | undefined>;
 const results: { scenario: string; target: string; figures: Figures }[] = [];
 
-async function startServer(): Promise<{ url: string; pid: number; child: ChildProcess }> {
+async function startServer(existing?: string): Promise<{ url: string; pid: number; child: ChildProcess; databaseUrl: string }> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-  const url = values.db
-    ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=bench_${randomUUID().replace(/-/g, '').slice(0, 10)}`
-    : `file:${path.join(mkdtempSync(path.join(tmpdir(), 'placement-bench-')), 'bench.db')}`;
+  const url =
+    existing ??
+    (values.db
+      ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=bench_${randomUUID().replace(/-/g, '').slice(0, 10)}`
+      : `file:${path.join(mkdtempSync(path.join(tmpdir(), 'placement-bench-')), 'bench.db')}`);
   const child = spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { ...process.env, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const served = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -51,7 +55,7 @@ async function startServer(): Promise<{ url: string; pid: number; child: ChildPr
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { url: served, pid: child.pid!, child };
+  return { url: served, pid: child.pid!, child, databaseUrl: url };
 }
 
 async function loadAll(t: Target, w: Workload): Promise<number> {
@@ -105,21 +109,26 @@ async function measure(t: Target, w: Workload, scenario: string): Promise<void> 
   results.push({ scenario, target: t.name, figures });
 }
 
-async function scale(t: GraphqlTarget): Promise<void> {
+/** Grows one flat cloud through 1k, 10k, 100k providers, bulk-seeded while our server is stopped. */
+async function scale(t: GraphqlTarget, server: Awaited<ReturnType<typeof startServer>> | undefined): Promise<void> {
+  if (!server) throw new Error('the scale scenario seeds the database directly: run it without --target');
   const sizes = values.size ? [Number(values.size)] : Q ? [1000, 10_000] : [1000, 10_000, 100_000];
   let loaded = 0;
   for (const n of sizes) {
-    // Grow the same flat cloud: add providers up to n.
-    const w = flat(n);
-    const fresh = [...w.providers()].slice(loaded);
+    const fresh = [...flat(n).providers()].slice(loaded);
+    await stopServer(server);
+    const db = await openDatabase(server.databaseUrl);
     const start = performance.now();
-    let next = 0;
-    const batches: ProviderSpec[][] = [];
-    for (let i = 0; i < fresh.length; i += LOAD_BATCH) batches.push(fresh.slice(i, i + LOAD_BATCH));
-    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, async () => { while (next < batches.length) await t.load(batches[next++]); }));
-    const loadRate = Math.round((fresh.length / ((performance.now() - start) / 1000)) * 10) / 10;
+    await seed(db, fresh);
+    const seedRate = Math.round((fresh.length / ((performance.now() - start) / 1000)) * 10) / 10;
+    await db.close();
+    Object.assign(server, await startServer(server.databaseUrl));
+    (t as any).url = server.url;
+    (t as any).pid = server.pid;
     loaded = n;
-    const figures: Figures = { 'load providers/s': loadRate };
+    const w = flat(n);
+    const figures: Figures = { 'bulk seed providers/s (SQL, not the API)': seedRate };
+    await t.candidates(w.request, 1000); // warm-up
     figures['candidates limit 1000 latency ms'] = await sequential(() => t.candidates(w.request, 1000), Q ? 5 : 20, 120_000);
     figures['candidates unlimited latency ms'] = await sequential(() => t.candidates(w.request), Q ? 2 : 5, 300_000);
     figures['rss MiB'] = memoryOf(t.pid)?.rssMiB;
@@ -127,6 +136,13 @@ async function scale(t: GraphqlTarget): Promise<void> {
     results.push({ scenario: `scale flat-${n}`, target: t.name, figures });
     console.error(`[scale] ${n} done`);
   }
+}
+
+async function stopServer(s: { child: ChildProcess }) {
+  if (s.child.exitCode !== null) return;
+  const exited = new Promise((r) => s.child.on('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
 }
 
 function table(): string {
@@ -166,7 +182,7 @@ try {
     }
     await measure(ours, workload, name);
     // The next scenario needs an empty server: start a fresh one (a --target must be emptied by hand).
-    if (server && wanted.indexOf(name) < wanted.length - 1) {
+    if (server && wanted.indexOf(name) < wanted.length - 1 && !(name === 'nested' && wanted[wanted.length - 1] === 'scale')) {
       server.child.kill('SIGTERM');
       const next = await startServer();
       Object.assign(server, next);
@@ -174,7 +190,16 @@ try {
       (ours as any).pid = next.pid;
     }
   }
-  if (wanted.includes('scale')) await scale(ours);
+  if (wanted.includes('scale')) {
+    // A fresh server for the scale run too, when another scenario ran before.
+    if (server && wanted.length > 1) {
+      server.child.kill('SIGTERM');
+      Object.assign(server, await startServer());
+      (ours as any).url = server.url;
+      (ours as any).pid = server.pid;
+    }
+    await scale(ours, server);
+  }
 } finally {
   server?.child.kill('SIGTERM');
 }

@@ -30,40 +30,50 @@ export async function checkNames(db: Tx, req: CandidatesRequest): Promise<Map<st
 }
 
 /** Roots of every tree with a provider that has room for one of the requested (class, amount). */
-async function relevantRoots(db: Tx, req: CandidatesRequest, rcIds: Map<string, number>, maxRoots?: number): Promise<number[]> {
+async function relevantRoots(
+  db: Tx,
+  req: CandidatesRequest,
+  rcIds: Map<string, number>,
+  maxRoots?: number,
+): Promise<{ roots: number[]; truncated: boolean }> {
   const asks = new Map<string, { rc: number; amount: number }>();
   for (const g of req.groups) for (const [rc, amount] of g.resources) asks.set(`${rc}:${amount}`, { rc: rcIds.get(rc)!, amount });
+  // Room for one requested (class, amount) on inventory row `i`; usage read through the covering
+  // allocations index, so a walk over roots can stop as soon as it has enough.
   const fitsOne = P.join(
     [...asks.values()].map(
-      ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc} AND COALESCE(u.used, 0) + ${amount} <= (i.total - i.reserved) * i.allocation_ratio
+      ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc}
+        AND COALESCE((SELECT SUM(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = ${rc}), 0)
+          + ${amount} <= (i.total - i.reserved) * i.allocation_ratio
         AND i.min_unit <= ${amount} AND i.max_unit >= ${amount} AND ${amount} % i.step_size = 0)`,
     ),
     ' OR ',
   );
   const classes = P.join([...new Set([...asks.values()].map((a) => a.rc))]);
-  const rows = numbers(
+  // Trees with a provider that has room, in root order (a limited request stops early). CROSS JOIN
+  // pins SQLite's join order (tree → its providers → their inventory rows by index); PostgreSQL
+  // plans it as the plain join it is.
+  const direct = numbers(
     await db.$queryRaw<{ root: number }[]>`
-      WITH fit AS (
-        SELECT p.id, p.root_provider_id AS root
-        FROM inventories i
-        JOIN resource_providers p ON p.id = i.resource_provider_id
-        LEFT JOIN (SELECT resource_provider_id, resource_class_id, SUM(used) AS used FROM allocations
-                   WHERE resource_class_id IN (${classes}) GROUP BY resource_provider_id, resource_class_id) u
-          ON u.resource_provider_id = i.resource_provider_id AND u.resource_class_id = i.resource_class_id
-        WHERE ${fitsOne}
-      ),
-      sharing_anchor AS (
-        SELECT DISTINCT p2.root_provider_id AS root FROM fit
-          JOIN resource_provider_traits rpt ON rpt.resource_provider_id = fit.id
-          JOIN traits t ON t.id = rpt.trait_id AND t.name = ${SHARING_TRAIT}
-          JOIN resource_provider_aggregates a1 ON a1.resource_provider_id = fit.id
-          JOIN resource_provider_aggregates a2 ON a2.aggregate_id = a1.aggregate_id
-          JOIN resource_providers p2 ON p2.id = a2.resource_provider_id
-      )
-      SELECT root FROM (SELECT root FROM fit UNION SELECT root FROM sharing_anchor) r
-      ORDER BY root ${maxRoots === undefined ? P.empty : P.sql`LIMIT ${maxRoots}`}`,
+      SELECT r.id AS root FROM resource_providers r
+      WHERE r.parent_provider_id IS NULL AND EXISTS (
+        SELECT 1 FROM resource_providers p CROSS JOIN inventories i
+        WHERE p.root_provider_id = r.id AND i.resource_provider_id = p.id AND i.resource_class_id IN (${classes}) AND (${fitsOne}))
+      ORDER BY r.id ${maxRoots === undefined ? P.empty : P.sql`LIMIT ${maxRoots}`}`,
   );
-  return rows.map((r) => r.root).sort((a, b) => a - b);
+  // ...and the trees of sharing providers with room and of everything they share an aggregate with.
+  const shared = numbers(
+    await db.$queryRaw<{ root: number }[]>`
+      SELECT DISTINCT p2.root_provider_id AS root
+      FROM resource_provider_traits rpt
+      JOIN traits t ON t.id = rpt.trait_id AND t.name = ${SHARING_TRAIT}
+      JOIN inventories i ON i.resource_provider_id = rpt.resource_provider_id AND i.resource_class_id IN (${classes}) AND (${fitsOne})
+      JOIN resource_provider_aggregates a1 ON a1.resource_provider_id = rpt.resource_provider_id
+      JOIN resource_provider_aggregates a2 ON a2.aggregate_id = a1.aggregate_id
+      JOIN resource_providers p2 ON p2.id = a2.resource_provider_id`,
+  );
+  const truncated = maxRoots !== undefined && direct.length === maxRoots;
+  return { roots: [...new Set([...direct, ...shared].map((r) => Number(r.root)))].sort((a, b) => a - b), truncated };
 }
 
 /** Concatenates a column per group: the spelling differs between the two databases. */
@@ -77,9 +87,7 @@ export type Dialect = 'sqlite' | 'postgres';
  */
 export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect, maxRoots?: number): Promise<World & { truncated: boolean }> {
   const rcIds = await checkNames(db, req);
-  const roots = await relevantRoots(db, req, rcIds, maxRoots === undefined ? undefined : maxRoots + 1);
-  const truncated = maxRoots !== undefined && roots.length > maxRoots;
-  if (truncated) roots.length = maxRoots;
+  const { roots, truncated } = await relevantRoots(db, req, rcIds, maxRoots);
   const providers = new Map<number, WorldProvider & { traits: Set<string>; aggregates: Set<string>; stock: Map<string, Stock> }>();
   if (!roots.length) return { providers, classIds: rcIds, truncated };
 

@@ -169,15 +169,20 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
   }
 
   const classes = [...g.resources.keys()].sort((a, b) => ix.world.classIds.get(a)! - ix.world.classIds.get(b)!);
+  const amounts = classes.map((rc) => g.resources.get(rc)!);
+  const forbidden = [...g.forbidden];
+  const required = g.required.map((any) => [...any]);
   const options: Option[] = [];
   for (const root of trees!) {
     const choices = classes.map((rc) => [...byClass.get(rc)!.get(root)!]);
     for (const pick of product(choices)) {
-      const providers = [...new Set(pick)];
-      const traits = new Set(providers.flatMap((id) => [...ix.provider(id).traits]));
-      if (providers.some((id) => [...g.forbidden].some((t) => ix.provider(id).traits.has(t)))) continue;
-      if (!g.required.every((any) => [...any].some((t) => traits.has(t)))) continue;
-      options.push({ anchor: root, parts: classes.map((rc, i) => ({ rp: pick[i], rc, amount: g.resources.get(rc)! })), providers, single: false });
+      // Hot loop (one pass per combination): plain loops, no intermediate sets.
+      const providers: number[] = [];
+      for (const id of pick) if (!providers.includes(id)) providers.push(id);
+      const traitsOf = providers.map((id) => ix.provider(id).traits);
+      if (forbidden.length && traitsOf.some((ts) => forbidden.some((t) => ts.has(t)))) continue;
+      if (required.length && !required.every((any) => any.some((t) => traitsOf.some((ts) => ts.has(t))))) continue;
+      options.push({ anchor: root, parts: classes.map((rc, i) => ({ rp: pick[i], rc, amount: amounts[i] })), providers, single: false });
     }
   }
   return options;
