@@ -88,6 +88,7 @@ async function measure(t: Target, w: Workload, scenario: string): Promise<void> 
   const c10 = await concurrent(() => t.candidates(w.request), Q ? 100 : 500, 10, 120_000);
   figures['candidates c10 req/s'] = c10.perSecond;
   figures['candidates c10 latency ms'] = c10.latency;
+  figures['candidates c10 failed requests'] = c10.errors;
   if (t.dashboard) {
     let providers = 0;
     figures['dashboard latency ms'] = await sequential(async () => (providers = await t.dashboard!()), 3, 60_000);
@@ -103,7 +104,7 @@ async function measure(t: Target, w: Workload, scenario: string): Promise<void> 
   const cc = await concurrent(cycle, Q ? 50 : 200, 10, 120_000);
   figures['claims/s c10'] = cc.perSecond;
   const count = (r: ClaimResult) => cc.results.filter((x) => x === r).length;
-  figures['claims c10 ok/lost'] = `${count('OK')}/${cc.results.length - count('OK')}`;
+  figures['claims c10 ok/lost'] = `${count('OK')}/${cc.results.length - count('OK') + cc.errors}`;
   const mem = memoryOf(t.pid);
   figures['peak memory MiB'] = mem?.peakMiB;
   results.push({ scenario, target: t.name, figures });

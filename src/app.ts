@@ -1,21 +1,98 @@
 // The HTTP application: graphql-yoga over the schema, with one context (and so one set of
-// DataLoaders) per request. Tests call `app.fetch` directly; src/server.ts listens on a port.
-import { createYoga } from 'graphql-yoga';
+// DataLoaders, one identity) per request. Tests call `app.fetch` directly; src/server.ts listens.
+import { randomUUID } from 'node:crypto';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type DefinitionNode } from 'graphql';
 import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
+import { limitPlugins } from './graphql/limits.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
+import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
 
-export function createApp(db: Database, config: Config = configFromEnv()) {
+export interface AppOptions {
+  /** Set while the server drains on shutdown: new mutations are refused. */
+  draining?: () => boolean;
+}
+
+/** A JSON log line; every line of a request carries its request id. */
+export const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+
+export function createApp(db: Database, config: Config = configFromEnv(), options: AppOptions = {}) {
+  const authenticate = createAuthenticator(config.auth);
+  const requestIds = new WeakMap<Request, string>();
+
+  const operations: Plugin = {
+    // Request id: accept a sane incoming one, else make one; echoed on every response.
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      const incoming = request.headers.get('x-request-id');
+      requestIds.set(request, incoming && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID());
+      if (url.pathname === '/healthz') endResponse(new fetchAPI.Response('ok', { status: 200 }));
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > config.limits.bodyBytes) {
+        endResponse(
+          Response.json(
+            { errors: [{ message: `Request body larger than the limit of ${config.limits.bodyBytes} bytes.`, extensions: { code: 'LIMIT_EXCEEDED' } }] },
+            { status: 413 },
+          ),
+        );
+      }
+    },
+    onResponse({ request, response }) {
+      response.headers.set('x-request-id', requestIds.get(request) ?? randomUUID());
+      // Answers change with every write: no proxy or browser may cache them.
+      response.headers.set('cache-control', 'no-store');
+    },
+  };
+
+  const readiness: Plugin = {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname !== '/readyz') return;
+      try {
+        await db.reader.$queryRawUnsafe('SELECT 1');
+        endResponse(new Response('ready', { status: 200 }));
+      } catch {
+        endResponse(new Response('database unavailable', { status: 503 }));
+      }
+    },
+  };
+
+  const drain: Plugin = {
+    onExecute({ args }) {
+      if (!options.draining?.()) return;
+      const mutation = args.document.definitions.some((d: DefinitionNode) => d.kind === 'OperationDefinition' && d.operation === 'mutation');
+      if (mutation) throw new GraphQLError('The server is shutting down; send the write to another replica.', { extensions: { code: 'UNAVAILABLE' } });
+    },
+  };
+
+  const introspection: Plugin = config.introspection ? {} : { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
+
   return createYoga({
     schema,
     graphqlEndpoint: '/graphql',
-    context: () => ({ db, config }),
+    context: async ({ request }) => {
+      try {
+        return { db, config, identity: await authenticate(request), requestId: requestIds.get(request) };
+      } catch (err) {
+        if (err instanceof BadCredentials) throw new GraphQLError(`Invalid credentials: ${err.message}.`, { extensions: { code: 'UNAUTHENTICATED' } });
+        throw err;
+      }
+    },
     maskedErrors: { maskError },
-    // Queries run through graphql-jit: large answers (thousands of candidates, whole trees) spend
-    // most of their time in generic field resolution, which compiled queries skip.
-    plugins: [useGraphQlJit({}, { enableIf: (args) => args.document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'query') })],
+    batching: { limit: config.limits.batch },
+    cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true, methods: ['POST', 'GET', 'OPTIONS'] } : false,
+    plugins: [
+      operations,
+      readiness,
+      drain,
+      introspection,
+      ...limitPlugins(config.limits),
+      // Queries run through graphql-jit: large answers (thousands of candidates, whole trees) spend
+      // most of their time in generic field resolution, which compiled queries skip.
+      useGraphQlJit({}, { enableIf: (args) => args.document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'query') }),
+    ],
     graphiql: { title: 'placement-graphql' },
     landingPage: false,
     // Expected failures (domain errors) are answers, not incidents; maskError logs the unexpected ones.

@@ -1,16 +1,49 @@
-// Server settings read from the environment, validated once at start.
+// Server settings read from the environment, validated once at start (SECURITY.md lists them).
 import { z } from 'zod';
 import type { SearchOptions } from './domain/candidates/search.ts';
+import type { AuthSettings } from './auth/authenticate.ts';
 
+const int = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const env = z.object({
   /** Most allocation candidates generated per request (the reference's max_allocation_candidates); -1: no cap. */
   PLACEMENT_MAX_CANDIDATES: z.coerce.number().int().min(-1).default(100_000),
   /** Order in which viable roots are visited when generating candidates. */
   PLACEMENT_CANDIDATE_STRATEGY: z.enum(['depth-first', 'breadth-first']).default('breadth-first'),
+  AUTH: z.enum(['none', 'token-file', 'jwt']).default('none'),
+  AUTH_TOKEN_FILE: z.string().optional(),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  JWKS_FILE: z.string().optional(),
+  JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  LIMIT_DEPTH: int(12),
+  LIMIT_ALIASES: int(30),
+  LIMIT_TOKENS: int(5000),
+  LIMIT_DIRECTIVES: int(20),
+  LIMIT_COST: int(250_000),
+  LIMIT_BATCH: int(10),
+  LIMIT_BODY_BYTES: int(1_000_000),
+  INTROSPECTION: z.enum(['on', 'off']).default('on'),
+  CORS_ORIGINS: z.string().default(''),
 });
+
+export interface Limits {
+  depth: number;
+  aliases: number;
+  tokens: number;
+  directives: number;
+  cost: number;
+  batch: number;
+  bodyBytes: number;
+}
 
 export interface Config {
   candidates: SearchOptions;
+  auth: AuthSettings;
+  limits: Limits;
+  introspection: boolean;
+  /** Allowed browser origins; empty: CORS off. */
+  corsOrigins: string[];
 }
 
 export function configFromEnv(source: Record<string, string | undefined> = process.env): Config {
@@ -20,5 +53,25 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
       maxCandidates: e.PLACEMENT_MAX_CANDIDATES === -1 ? null : e.PLACEMENT_MAX_CANDIDATES,
       strategy: e.PLACEMENT_CANDIDATE_STRATEGY,
     },
+    auth: {
+      mode: e.AUTH,
+      tokenFile: e.AUTH_TOKEN_FILE,
+      jwtSecret: e.JWT_SECRET,
+      jwksFile: e.JWKS_FILE,
+      jwksUrl: e.JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
+    limits: {
+      depth: e.LIMIT_DEPTH,
+      aliases: e.LIMIT_ALIASES,
+      tokens: e.LIMIT_TOKENS,
+      directives: e.LIMIT_DIRECTIVES,
+      cost: e.LIMIT_COST,
+      batch: e.LIMIT_BATCH,
+      bodyBytes: e.LIMIT_BODY_BYTES,
+    },
+    introspection: e.INTROSPECTION === 'on',
+    corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

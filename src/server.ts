@@ -3,25 +3,40 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from './db/client.ts';
 import { writeStats } from './db/tx.ts';
-import { createApp } from './app.ts';
+import { createApp, log } from './app.ts';
+import { configFromEnv } from './config.ts';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
+const config = configFromEnv();
+
+// Without authentication everyone is an admin: only ever on this machine's loopback.
+const loopback = ['127.0.0.1', '::1', 'localhost'].includes(host) || host.startsWith('127.');
+if (config.auth.mode === 'none' && !loopback) {
+  log('fatal', 'AUTH=none is only allowed when HOST is a loopback address; set AUTH=token-file or AUTH=jwt', { host });
+  process.exit(2);
+}
 
 const db = await openDatabase();
-const app = createApp(db);
+let draining = false;
+const app = createApp(db, config, { draining: () => draining });
 const server = createServer(app);
 server.listen(port, host, () => {
   const { port: bound } = server.address() as AddressInfo;
-  console.log(JSON.stringify({ level: 'info', msg: 'placement-graphql listening', url: `http://${host}:${bound}/graphql`, database: db.kind }));
+  log('info', 'placement-graphql listening', { url: `http://${host}:${bound}/graphql`, database: db.kind, auth: config.auth.mode });
 });
 
+// Graceful shutdown: refuse new writes, let requests in flight finish, then close the database.
 const stop = () => {
+  if (draining) return;
+  draining = true;
   server.close(async () => {
     await db.close();
-    console.log(JSON.stringify({ level: 'info', msg: 'stopped', writeRetries: writeStats.retries }));
+    log('info', 'stopped', { writeRetries: writeStats.retries });
     process.exit(0);
   });
+  server.closeIdleConnections();
+  setTimeout(() => server.closeAllConnections(), 10_000).unref();
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -35,9 +35,10 @@ export async function concurrent<T>(
   total: number,
   concurrency: number,
   maxMs: number,
-): Promise<{ latency: Latencies; perSecond: number; results: T[] }> {
+): Promise<{ latency: Latencies; perSecond: number; results: T[]; errors: number }> {
   const out: number[] = [];
   const results: T[] = [];
+  let errors = 0;
   const start = performance.now();
   const end = start + maxMs;
   let next = 0;
@@ -45,13 +46,19 @@ export async function concurrent<T>(
     while (next < total && performance.now() < end) {
       const i = next++;
       const t = performance.now();
-      results.push(await fn(i));
-      out.push(performance.now() - t);
+      try {
+        results.push(await fn(i));
+        out.push(performance.now() - t);
+      } catch {
+        // A refused or timed-out connection (the reference's single-threaded server drops some
+        // under concurrency): counted, not timed.
+        errors++;
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
-  return { latency: summarise(out), perSecond: Math.round((out.length / seconds) * 100) / 100, results };
+  return { latency: summarise(out), perSecond: Math.round((out.length / seconds) * 100) / 100, results, errors };
 }
 
 /** Peak and current resident memory of a process, in MiB (Linux /proc). */

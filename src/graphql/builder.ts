@@ -1,22 +1,41 @@
 // The one Pothos schema builder. Fields are non-null unless a field says otherwise.
 import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
+import { scopesOf, type Identity } from '../auth/identity.ts';
 
 export interface Context {
   db: Database;
   config: Config;
+  /** Null when the request carried no credentials. */
+  identity: Identity | null;
+  requestId?: string;
 }
 
-type Types = { Context: Context; DefaultFieldNullability: false; DefaultInputFieldRequiredness: true };
+type Types = {
+  Context: Context;
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+  AuthScopes: { admin: boolean; service: boolean; reader: boolean; projectReader: boolean; project: string };
+};
 /** The input-field builder handed to `inputFields`, for helpers that build shared input fields. */
 export type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<Types>, 'InputObject'>;
 
 export const builder = new SchemaBuilder<Types>({
-  plugins: [RelayPlugin, DataloaderPlugin, SimpleObjectsPlugin],
+  // scope-auth first, so no other plugin's wrapper runs before authorisation (its docs advise so).
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, SimpleObjectsPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => scopesOf(ctx.identity),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.identity
+        ? new GraphQLError(`Role ${ctx.identity.role} may not do this.`, { extensions: { code: 'FORBIDDEN' } })
+        : new GraphQLError('Authentication required: send Authorization: Bearer <token>.', { extensions: { code: 'UNAUTHENTICATED' } }),
+  },
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   relay: {
@@ -50,5 +69,10 @@ export const builder = new SchemaBuilder<Types>({
   },
 });
 
-builder.queryType({ description: 'Reads: providers and their trees, classes, traits, consumers and usages.' });
-builder.mutationType({ description: 'Writes. Each runs in one transaction: it happens entirely or not at all.' });
+// Every read needs the reader scope (admin, service, reader) unless a field says otherwise; every
+// write needs admin unless a field grants it to service as well.
+builder.queryType({ description: 'Reads: providers and their trees, classes, traits, consumers and usages.', authScopes: { reader: true } });
+builder.mutationType({ description: 'Writes. Each runs in one transaction: it happens entirely or not at all.', authScopes: { admin: true } });
+
+/** Field options for a write the compute services and schedulers may make. */
+export const serviceWrite = { skipTypeScopes: true, authScopes: { service: true } } as const;

@@ -12,7 +12,13 @@ export function maskError(error: unknown): Error {
   if (original instanceof DomainError) {
     return new GraphQLError(original.message, { ...at, extensions: { code: original.code } });
   }
-  if (error instanceof GraphQLError && !original) return error;
+  if (error instanceof GraphQLError && !original) {
+    // Variable coercion errors (graphql-jit reports them without a code).
+    if (!error.extensions?.code && /^Variable "\$/.test(error.message)) {
+      return new GraphQLError(error.message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return error;
+  }
   // graphql-js's own input errors (a variable that does not fit its type) are safe to show.
   if (error instanceof GraphQLError && original instanceof GraphQLError) {
     return new GraphQLError(error.message, { ...at, extensions: { code: original.extensions.code ?? 'BAD_USER_INPUT' } });

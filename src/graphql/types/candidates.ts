@@ -1,6 +1,6 @@
 // Allocation candidates (SPEC §12): the scheduler's question, and the one-step claim that answers
 // and claims inside one write transaction.
-import { builder, type Context } from '../builder.ts';
+import { builder, type Context, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/candidates/request.ts';
 import { searchCandidates, type CandidatesResult } from '../../domain/candidates/search.ts';
@@ -193,6 +193,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description:
       "Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.",
     resolve: (_, { input }, ctx) =>

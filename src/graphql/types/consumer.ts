@@ -1,6 +1,6 @@
 // Consumers and their allocations: the consumer node, claims (one consumer, or several at once),
 // deletion, usage totals per project, and reshape.
-import { builder } from '../builder.ts';
+import { builder, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { InventoryInput } from './inventory.ts';
 import { loadConsumerAllocations, type AllocationGroup } from '../loaders.ts';
@@ -19,6 +19,8 @@ const ConsumerAllocation = builder.objectRef<AllocationGroup>('ConsumerAllocatio
 
 ConsumerRef.implement({
   description: 'Whoever holds resources (an instance, a migration): a uuid with a project, a user, a type and a generation.',
+  // A project-reader sees only consumers of its own project.
+  authScopes: (c) => ({ project: c.projectId }),
   fields: (t) => ({
     uuid: t.exposeString('uuid', { description: 'The consumer uuid.' }),
     generation: t.exposeInt('generation', { description: 'Bumped by every allocation write; pass it back on the next write.' }),
@@ -51,12 +53,16 @@ builder.queryFields((t) => ({
   consumer: t.field({
     type: ConsumerRef,
     nullable: true,
+    skipTypeScopes: true,
+    authScopes: { $any: { reader: true, projectReader: true } },
     description: 'A consumer by uuid; null when it holds no allocations (consumers exist only while they hold some).',
     args: { uuid: t.arg.string({ required: true, description: 'The consumer uuid.' }) },
     resolve: (_, { uuid }) => uuid.toLowerCase(),
   }),
   usages: t.field({
     type: [UsageGroup],
+    skipTypeScopes: true,
+    authScopes: (_, args) => ({ project: args.projectId }),
     description: "Totals of a project's allocations, optionally narrowed to a user and/or a consumer type, grouped by consumer type.",
     args: {
       projectId: t.arg.string({ required: true, description: 'The project.' }),
@@ -119,6 +125,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ consumer: t.field({ type: ConsumerAllocationsInput, description: 'The consumer and what it should hold.' }) }),
   },
   {
+    ...serviceWrite,
     description: `Replaces everything one consumer holds, atomically; bumps the consumer generation and the generation of each provider written to. ${allocationErrors}`,
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, [toWrite(input.consumer)])),
   },
@@ -132,6 +139,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ consumers: t.field({ type: [ConsumerAllocationsInput], description: 'Each consumer once, with what it should hold.' }) }),
   },
   {
+    ...serviceWrite,
     description: `Replaces the allocations of several consumers in one transaction: all succeed or none does. Capacity is judged on the final state. ${allocationErrors}`,
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, input.consumers.map(toWrite))),
   },
@@ -145,6 +153,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ consumerUuid: t.string({ description: 'The consumer.' }) }),
   },
   {
+    ...serviceWrite,
     description: 'Removes every allocation of a consumer, and the consumer. Errors: NOT_FOUND (the consumer holds nothing).',
     resolve: async (_, { input }, ctx) => {
       await writeTransaction(ctx.db, (tx) => deleteAllocations(tx, input.consumerUuid));
@@ -177,6 +186,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description:
       'Atomically replaces the inventories of several providers and the allocations of several consumers, e.g. to move VGPU inventory from a compute node to new child providers while instances keep their claims. Only the final state is checked.',
     resolve: async (_, { input }, ctx) => {

@@ -1,5 +1,5 @@
 // Inventories: the object type, its input, and the mutations that replace, set and delete them.
-import { builder } from '../builder.ts';
+import { builder, serviceWrite } from '../builder.ts';
 import type { InventoryView } from '../loaders.ts';
 import { writeTransaction } from '../../db/tx.ts';
 import { deleteAllInventories, deleteInventory, setInventories, setInventory } from '../../db/inventories.ts';
@@ -62,6 +62,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description:
       'Replaces all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE (unknown class), DUPLICATE_KEY, INVENTORY_IN_USE (a removed class has allocations).',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setInventories(tx, input.providerUuid, input.providerGeneration, input.inventories)),
@@ -80,6 +81,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description: 'Creates or replaces the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setInventory(tx, input.providerUuid, input.providerGeneration, input.inventory)),
   },
@@ -97,6 +99,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description: 'Removes the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteInventory(tx, input.providerUuid, input.providerGeneration, input.resourceClass)),
   },
@@ -113,6 +116,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description: 'Removes all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteAllInventories(tx, input.providerUuid, input.providerGeneration)),
   },

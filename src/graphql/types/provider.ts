@@ -2,7 +2,7 @@
 // allocation relations (all batched), the queries that find providers, and the mutations that
 // create, change and delete them and their traits and aggregates.
 import { Prisma as P } from '../../db/generated/client.ts';
-import { builder } from '../builder.ts';
+import { builder, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { Inventory, Usage } from './inventory.ts';
 import {
@@ -171,6 +171,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description: 'Creates a provider (a root, or a child of `parentUuid`). Errors: DUPLICATE_NAME, DUPLICATE_UUID, INVALID_PARENT, BAD_VALUE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => createProvider(tx, input)),
   },
@@ -191,6 +192,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description:
       'Renames and/or re-parents a provider. Neither bumps the generation (as in the reference). Errors: NOT_FOUND, DUPLICATE_NAME, INVALID_PARENT (unknown parent or a loop).',
     resolve: (_, { input }, ctx) =>
@@ -208,6 +210,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ uuid: t.string({ description: 'The provider uuid.' }) }),
   },
   {
+    ...serviceWrite,
     description:
       'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
     resolve: async (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteProvider(tx, input.uuid)),
@@ -230,6 +233,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description: "Replaces the provider's trait set and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (unknown trait).",
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits)),
   },
@@ -246,6 +250,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description: 'Removes every trait from the provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, [])),
   },
@@ -263,6 +268,7 @@ builder.relayMutationField(
     }),
   },
   {
+    ...serviceWrite,
     description: "Replaces the provider's aggregates and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (malformed uuid).",
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates)),
   },

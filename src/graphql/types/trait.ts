@@ -1,6 +1,6 @@
 // Traits: filtered listing, get, ensure and delete CUSTOM_ ones.
 import { Prisma as P } from '../../db/generated/client.ts';
-import { builder } from '../builder.ts';
+import { builder, serviceWrite } from '../builder.ts';
 import { idPage } from '../pagination.ts';
 import { writeTransaction } from '../../db/tx.ts';
 import { numbers } from '../../db/reads.ts';
@@ -69,6 +69,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ name: t.string({ description: 'A CUSTOM_ trait name (or an existing standard one).' }) }),
   },
   {
+    ...serviceWrite,
     description: 'Creates a CUSTOM_ trait unless it exists (idempotent). Errors: STANDARD_READ_ONLY (an unknown non-CUSTOM_ name), BAD_VALUE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => ensureTrait(tx, input.name)),
   },
