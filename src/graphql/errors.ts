@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { DomainError, errorCodes } from '../domain/errors.ts';
 import { builder } from './builder.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { limitCode } from './limits.ts';
 
 export function maskError(error: unknown): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -17,7 +18,7 @@ export function maskError(error: unknown): Error {
     if (!error.extensions?.code && /^Variable "\$/.test(error.message)) {
       return new GraphQLError(error.message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
     }
-    return error;
+    return limitCode(error);
   }
   // graphql-js's own input errors (a variable that does not fit its type) are safe to show.
   if (error instanceof GraphQLError && original instanceof GraphQLError) {
