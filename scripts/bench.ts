@@ -45,7 +45,10 @@ async function startServer(existing?: string): Promise<{ url: string; pid: numbe
     (values.db
       ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=bench_${randomUUID().replace(/-/g, '').slice(0, 10)}`
       : `file:${path.join(mkdtempSync(path.join(tmpdir(), 'placement-bench-')), 'bench.db')}`);
-  const child = spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { ...process.env, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The loader sends 50 providers (up to 200 aliased mutations) per request: an operator's bulk
+  // load, so the bench server raises the per-request limits that protect a shared server.
+  const bulk = { LIMIT_ALIASES: '100000', LIMIT_TOKENS: '10000000', LIMIT_COST: '1000000000', LIMIT_BODY_BYTES: '100000000' };
+  const child = spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { ...process.env, ...bulk, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const served = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
