@@ -47,7 +47,7 @@ async function startServer(existing?: string): Promise<{ url: string; pid: numbe
       : `file:${path.join(mkdtempSync(path.join(tmpdir(), 'placement-bench-')), 'bench.db')}`);
   // The loader sends 50 providers (up to 200 aliased mutations) per request: an operator's bulk
   // load, so the bench server raises the per-request limits that protect a shared server.
-  const bulk = { LIMIT_ALIASES: '100000', LIMIT_TOKENS: '10000000', LIMIT_COST: '1000000000', LIMIT_BODY_BYTES: '100000000' };
+  const bulk = { LOG_REQUESTS: 'off', LIMIT_ALIASES: '100000', LIMIT_TOKENS: '10000000', LIMIT_COST: '1000000000', LIMIT_BODY_BYTES: '100000000' };
   const child = spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { ...process.env, ...bulk, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const served = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -10,25 +10,30 @@ import { limitPlugins } from './graphql/limits.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
+import { log, requestContext } from './log.ts';
 
 export interface AppOptions {
   /** Set while the server drains on shutdown: new mutations are refused. */
   draining?: () => boolean;
+  /** One log line per request (the server turns it on; tests leave it off). */
+  logRequests?: boolean;
 }
 
-/** A JSON log line; every line of a request carries its request id. */
-export const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
-  console.log(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
 
 export function createApp(db: Database, config: Config = configFromEnv(), options: AppOptions = {}) {
   const authenticate = createAuthenticator(config.auth);
   const requestIds = new WeakMap<Request, string>();
+  const started = new WeakMap<Request, number>();
 
   const operations: Plugin = {
     // Request id: accept a sane incoming one, else make one; echoed on every response.
     onRequest({ request, url, endResponse, fetchAPI }) {
       const incoming = request.headers.get('x-request-id');
-      requestIds.set(request, incoming && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID());
+      const requestId = incoming && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+      requestIds.set(request, requestId);
+      started.set(request, performance.now());
+      // Everything this request does from here on logs with its id.
+      requestContext.enterWith({ requestId });
       if (url.pathname === '/healthz') endResponse(new fetchAPI.Response('ok', { status: 200 }));
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > config.limits.bodyBytes) {
@@ -42,6 +47,10 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     },
     onResponse({ request, response }) {
       response.headers.set('x-request-id', requestIds.get(request) ?? randomUUID());
+      if (options.logRequests) {
+        const ms = Math.round((performance.now() - (started.get(request) ?? performance.now())) * 10) / 10;
+        log('info', 'request', { requestId: requestIds.get(request), method: request.method, path: new URL(request.url).pathname, status: response.status, ms });
+      }
       // Answers change with every write: no proxy or browser may cache them.
       response.headers.set('cache-control', 'no-store');
     },

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from './db/client.ts';
 import { writeStats } from './db/tx.ts';
-import { createApp, log } from './app.ts';
+import { createApp } from './app.ts';
+import { log } from './log.ts';
 import { configFromEnv } from './config.ts';
 
 const host = process.env.HOST ?? '127.0.0.1';
@@ -19,7 +20,7 @@ if (config.auth.mode === 'none' && !loopback) {
 
 const db = await openDatabase();
 let draining = false;
-const app = createApp(db, config, { draining: () => draining });
+const app = createApp(db, config, { draining: () => draining, logRequests: process.env.LOG_REQUESTS !== 'off' });
 const server = createServer(app);
 server.listen(port, host, () => {
   const { port: bound } = server.address() as AddressInfo;

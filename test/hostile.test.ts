@@ -2,7 +2,7 @@
 // mutation and filter: each answer is a well-formed GraphQL error with a code, never a stack, SQL
 // or a file path, and the database is byte-for-byte unchanged afterwards. Then each query limit,
 // and the operational endpoints and headers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { errorCodes } from '../src/domain/errors.ts';
@@ -235,6 +235,18 @@ describe('operations', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const other = await send(JSON.stringify({ query: '{ __typename }' }), { 'x-request-id': 'bad id with spaces' });
     expect(other.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('logs each request as one JSON line carrying its request id', async () => {
+    const logged = createApp(h.db, configFromEnv({}), { logRequests: true });
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      await logged.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-42' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ level: 'info', msg: 'request', requestId: 'req-42', status: 200 }));
   });
 
   it('answers liveness and readiness', async () => {

@@ -6,6 +6,7 @@ import { DomainError, errorCodes } from '../domain/errors.ts';
 import { builder } from './builder.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { limitCode } from './limits.ts';
+import { log } from '../log.ts';
 
 export function maskError(error: unknown): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -25,10 +26,10 @@ export function maskError(error: unknown): Error {
     return new GraphQLError(error.message, { ...at, extensions: { code: original.extensions.code ?? 'BAD_USER_INPUT' } });
   }
   if (isDatabaseUnavailable(original)) {
-    console.error(JSON.stringify({ level: 'warn', msg: 'database unavailable', error: String((original as Error)?.message ?? original) }));
+    log('warn', 'database unavailable', { error: String((original as Error)?.message ?? original) });
     return new GraphQLError('The database is unavailable or too slow right now; retry shortly.', { ...at, extensions: { code: 'UNAVAILABLE' } });
   }
-  console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String((original as Error)?.stack ?? original) }));
+  log('error', 'unexpected error', { error: String((original as Error)?.stack ?? original) });
   return new GraphQLError('Unexpected error.', { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
