@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
@@ -128,5 +130,35 @@ describe('JWT', () => {
     expect(code(await ask(await sign({ role: 'reader' }, 'another-secret-of-32-characters-or-more')))).toBe('UNAUTHENTICATED');
     expect(code(await ask(await sign({ role: 'reader' }, secret, '-1m')))).toBe('UNAUTHENTICATED');
     expect(code(await ask(await sign({ role: 'superuser' })))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('JWKS and startup rules', () => {
+  it('accepts ES256 tokens signed by a key of the JWKS file, and no other key', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const other = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const file = path.join(dir, 'jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [jwk] }));
+    const app = createApp(td.db, configFromEnv({ AUTH: 'jwt', JWKS_FILE: file }));
+    const ask = async (key: CryptoKey) => {
+      const token = await new SignJWT({ role: 'service' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('nova').setExpirationTime('5m').sign(key);
+      const res = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ resourceClasses { name } }' }) });
+      return code(await res.json());
+    };
+    expect(await ask(privateKey)).toBe('OK');
+    expect(await ask(other.privateKey)).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses to start without authentication on a non-loopback address', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: root,
+      env: { ...process.env, AUTH: 'none', HOST: '0.0.0.0', PORT: '0', DATABASE_URL: `file:${path.join(dir, 'never.db')}` },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/AUTH=none is only allowed/);
   });
 });
