@@ -1,7 +1,7 @@
 // The two servers under measurement, behind one interface: this one over GraphQL, the reference
 // over REST (microversion 1.39). Every call is real HTTP on loopback.
 import { candidatesInput } from '../../test/conformance/ours.ts';
-import { queryString } from '../../test/conformance/rest.ts';
+import { queryString, Reference, referenceFetch } from '../../test/conformance/rest.ts';
 import { inventoryOf, type CandidateRequest, type ProviderSpec } from '../../test/conformance/model.ts';
 
 export type Allocations = { providerUuid: string; resources: Record<string, number> }[];
@@ -136,23 +136,16 @@ export class GraphqlTarget implements Target {
 
 export class RestTarget implements Target {
   name = 'reference';
-  private ensured = new Set<string>();
+  private driver: Reference;
   constructor(
     readonly base: string,
     readonly pid?: number,
-  ) {}
+  ) {
+    this.driver = new Reference(base);
+  }
 
   call(method: string, path: string, body?: unknown) {
-    return fetch(this.base + path, {
-      method,
-      headers: {
-        'x-auth-token': 'admin',
-        'openstack-api-version': 'placement 1.39',
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return referenceFetch(this.base, method, path, body);
   }
 
   private async must(method: string, path: string, body?: unknown) {
@@ -162,25 +155,8 @@ export class RestTarget implements Target {
   }
 
   /** The REST API has no batch: four calls per provider, as the reference's own perfload does. */
-  async load(providers: ProviderSpec[]): Promise<void> {
-    for (const p of providers) {
-      for (const t of p.traits ?? []) if (t.startsWith('CUSTOM_') && !this.ensured.has(t)) {
-        await this.must('PUT', `/traits/${t}`);
-        this.ensured.add(t);
-      }
-      await this.must('POST', '/resource_providers', { uuid: p.uuid, name: p.name, parent_provider_uuid: p.parent ?? null });
-      let generation = 0;
-      if (p.inventories) {
-        const inventories: Record<string, unknown> = {};
-        for (const [rc, v] of Object.entries(p.inventories)) {
-          const i = inventoryOf(v);
-          inventories[rc] = { total: i.total, reserved: i.reserved ?? 0, min_unit: i.minUnit ?? 1, max_unit: i.maxUnit ?? 2147483647, step_size: i.stepSize ?? 1, allocation_ratio: i.allocationRatio ?? 1 };
-        }
-        generation = (await this.must('PUT', `/resource_providers/${p.uuid}/inventories`, { resource_provider_generation: generation, inventories })).resource_provider_generation;
-      }
-      if (p.traits?.length) generation = (await this.must('PUT', `/resource_providers/${p.uuid}/traits`, { resource_provider_generation: generation, traits: p.traits })).resource_provider_generation;
-      if (p.aggregates?.length) await this.must('PUT', `/resource_providers/${p.uuid}/aggregates`, { resource_provider_generation: generation, aggregates: p.aggregates });
-    }
+  load(providers: ProviderSpec[]): Promise<void> {
+    return this.driver.load({ providers });
   }
 
   async candidates(req: CandidateRequest, limit?: number) {

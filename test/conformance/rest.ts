@@ -13,20 +13,25 @@ import {
   type Driver,
 } from './model.ts';
 
+/** One REST call to the reference as admin at microversion 1.39 (noauth2 deployments). */
+export function referenceFetch(base: string, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(base + path, {
+    method,
+    headers: {
+      'x-auth-token': 'admin',
+      'openstack-api-version': 'placement 1.39',
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
 export class Reference implements Driver {
   constructor(readonly base: string) {}
 
   async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(this.base + path, {
-      method,
-      headers: {
-        'x-auth-token': 'admin',
-        'openstack-api-version': 'placement 1.39',
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await referenceFetch(this.base, method, path, body);
     const text = await res.text();
     return { status: res.status, json: text ? JSON.parse(text) : null };
   }
