@@ -48,7 +48,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** Empties every table of placement data (standard names stay): a test-harness shortcut. */
+/** Empties every table of placement data (standard names stay): a test-harness shortcut behind the world cache's back. */
 export async function emptyDatabase(db: Database): Promise<void> {
   const tables = ['allocations', 'consumers', 'resource_provider_traits', 'resource_provider_aggregates', 'inventories', 'resource_providers'];
   if (db.kind === 'postgres') {
@@ -58,4 +58,5 @@ export async function emptyDatabase(db: Database): Promise<void> {
   await db.writer.$executeRawUnsafe('PRAGMA foreign_keys = OFF');
   for (const table of tables) await db.writer.$executeRawUnsafe(`DELETE FROM ${table}`);
   await db.writer.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  db.cache?.invalidate();
 }

@@ -6,6 +6,7 @@ import type { Tx } from './client.ts';
 import { DomainError } from '../domain/errors.ts';
 import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
+import { providersChanged } from './changes.ts';
 import { bumpProviderGeneration, expectGeneration, lockProviders, LostRace } from './tx.ts';
 import {
   allocationsOfConsumers,
@@ -130,6 +131,8 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
 
   // In id order, so that concurrent writers touching the same providers queue instead of deadlocking.
   for (const id of [...seen.keys()].sort((a, b) => a - b)) await bumpProviderGeneration(tx, id, seen.get(id)!);
+  // Providers a move left behind keep their generation but not their usage.
+  providersChanged(tx, oldAllocations.map((a) => a.providerId));
   return kept.map((w) => w.consumerUuid);
 }
 
@@ -153,6 +156,7 @@ export async function deleteAllocations(tx: Tx, consumerUuid: string): Promise<v
   const uuid = parse(schemas.uuid, consumerUuid, 'consumer uuid:');
   const [consumer] = await consumersByUuid(tx, [uuid]);
   if (!consumer) throw new DomainError('NOT_FOUND', `No allocations for consumer ${uuid}`);
-  await tx.$executeRaw`DELETE FROM allocations WHERE consumer_id = ${consumer.id}`;
+  const freed = await tx.$queryRaw<{ id: number }[]>`DELETE FROM allocations WHERE consumer_id = ${consumer.id} RETURNING resource_provider_id AS id`;
+  providersChanged(tx, freed.map((r) => r.id));
   if ((await tx.$executeRaw`DELETE FROM consumers WHERE id = ${consumer.id} AND generation = ${consumer.generation}`) !== 1) throw new LostRace();
 }

@@ -3,16 +3,15 @@
 // room for some requested amount, and trees a sharing provider with such room is anchored to),
 // then those trees whole, with traits, aggregates and inventories with usage.
 import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
-import { fail } from '../domain/errors.ts';
-import { namesUsed, type CandidatesRequest } from '../domain/candidates/request.ts';
+import type { Database, Tx } from './client.ts';
+import { assertNamesKnown, namesUsed, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { SHARING_TRAIT, type Stock, type World, type WorldProvider } from '../domain/candidates/world.ts';
 import { classIds, numbers, traitIds } from './reads.ts';
 
 /** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 10_000;
 
-async function chunked<T>(ids: number[], read: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
+async function chunked<T>(ids: readonly number[], read: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await read(ids.slice(i, i + CHUNK))));
   return out;
@@ -22,10 +21,7 @@ async function chunked<T>(ids: number[], read: (chunk: number[]) => Promise<T[]>
 export async function checkNames(db: Tx, req: CandidatesRequest): Promise<Map<string, number>> {
   const { traits, classes } = namesUsed(req);
   const [rcIds, tIds] = await Promise.all([classIds(db, classes), traitIds(db, traits)]);
-  const unknownClasses = classes.filter((c) => !rcIds.has(c));
-  if (unknownClasses.length) fail('BAD_VALUE', `unknown resource class: ${unknownClasses.join(', ')}`);
-  const unknownTraits = traits.filter((t) => !tIds.has(t));
-  if (unknownTraits.length) fail('BAD_VALUE', `unknown trait: ${unknownTraits.join(', ')}`);
+  assertNamesKnown(req, (c) => rcIds.has(c), (t) => tIds.has(t));
   return rcIds;
 }
 
@@ -81,44 +77,45 @@ const concat = (dialect: Dialect, column: P.Sql) => (dialect === 'postgres' ? P.
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/**
- * With `maxRoots`, only the first trees that can matter are loaded (for a limited request that
- * needs only some candidates); `truncated` then says whether trees were left out.
- */
-export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect, maxRoots?: number): Promise<World & { truncated: boolean }> {
-  const rcIds = await checkNames(db, req);
-  const { roots, truncated } = await relevantRoots(db, req, rcIds, maxRoots);
-  const providers = new Map<number, WorldProvider & { traits: Set<string>; aggregates: Set<string>; stock: Map<string, Stock> }>();
-  if (!roots.length) return { providers, classIds: rcIds, truncated };
+/** Which providers to read: those of some trees, some providers by id, or (null) every one. */
+export type ProviderSelection = { column: 'root_provider_id' | 'id'; ids: number[] } | null;
 
-  // Two statements per chunk of roots: providers with their traits and aggregates folded into one
-  // row each, then every inventory with its usage. Few rows means little per-row driver overhead.
-  const inRoots = (ids: number[]) => P.sql`p.root_provider_id IN (${P.join(ids)})`;
+/**
+ * Providers as the search sees them, in id order: place in the tree, traits, aggregates, and every
+ * inventory with its usage. Two statements per chunk: providers with their traits and aggregates
+ * folded into one row each, then inventories with usage. Few rows, little per-row driver overhead.
+ */
+export async function readProviders(db: Tx, dialect: Dialect, selection: ProviderSelection, knownClasses: ReadonlyMap<string, number>): Promise<WorldProvider[]> {
   const split = (list: string | null) => (list ? list.split(',') : []);
-  const [rows, stock] = await Promise.all([
-    chunked(roots, async (ids) =>
+  const read = async (where: (alias: string) => P.Sql) => {
+    const [rows, stock] = await Promise.all([
       db.$queryRaw<{ id: number; uuid: string; parentId: number | null; rootId: number; traits: string | null; aggregates: string | null }[]>`
         SELECT p.id, p.uuid, p.parent_provider_id AS "parentId", p.root_provider_id AS "rootId",
           (SELECT ${concat(dialect, P.sql`t.name`)} FROM resource_provider_traits rpt JOIN traits t ON t.id = rpt.trait_id
             WHERE rpt.resource_provider_id = p.id) AS traits,
           (SELECT ${concat(dialect, P.sql`a.uuid`)} FROM resource_provider_aggregates rpa JOIN aggregates a ON a.id = rpa.aggregate_id
             WHERE rpa.resource_provider_id = p.id) AS aggregates
-        FROM resource_providers p WHERE ${inRoots(ids)} ORDER BY p.id`,
-    ),
-    chunked(roots, async (ids) =>
+        FROM resource_providers p WHERE ${where('p')} ORDER BY p.id`,
       db.$queryRaw<(Stock & { id: number; rcId: number })[]>`
         SELECT i.resource_provider_id AS id, i.resource_class_id AS "rcId", i.total, i.reserved, i.min_unit AS "minUnit", i.max_unit AS "maxUnit",
           i.step_size AS "stepSize", i.allocation_ratio AS "allocationRatio", COALESCE(u.used, 0) AS used
         FROM resource_providers p
         JOIN inventories i ON i.resource_provider_id = p.id
         LEFT JOIN (SELECT a.resource_provider_id, a.resource_class_id, SUM(a.used) AS used FROM allocations a
-                   JOIN resource_providers ap ON ap.id = a.resource_provider_id WHERE ${P.sql`ap.root_provider_id IN (${P.join(ids)})`}
+                   JOIN resource_providers ap ON ap.id = a.resource_provider_id WHERE ${where('ap')}
                    GROUP BY a.resource_provider_id, a.resource_class_id) u
           ON u.resource_provider_id = i.resource_provider_id AND u.resource_class_id = i.resource_class_id
-        WHERE ${inRoots(ids)}`,
-    ),
-  ]);
-  for (const r of rows) {
+        WHERE ${where('p')}`,
+    ]);
+    return { rows, stock };
+  };
+  const parts =
+    selection === null
+      ? [await read(() => P.sql`1 = 1`)]
+      : await chunked(selection.ids, async (ids) => [await read((alias) => P.sql`${P.raw(`${alias}.${selection.column}`)} IN (${P.join(ids)})`)]);
+
+  const providers = new Map<number, WorldProvider & { stock: Map<string, Stock> }>();
+  for (const r of parts.flatMap((x) => x.rows)) {
     const id = Number(r.id);
     providers.set(id, {
       id,
@@ -130,10 +127,11 @@ export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect
       stock: new Map(),
     });
   }
-  const names = await classNames(db, [...new Set(stock.map((s) => Number(s.rcId)))], rcIds);
+  const stock = parts.flatMap((x) => x.stock);
+  const names = await classNames(db, [...new Set(stock.map((s) => Number(s.rcId)))], knownClasses);
   for (const s of stock) {
-    const rcId = Number(s.rcId);
-    providers.get(Number(s.id))!.stock.set(names.get(rcId)!, {
+    // A provider created after its row was read (another chunk, another statement) is left for the next read.
+    providers.get(Number(s.id))?.stock.set(names.get(Number(s.rcId))!, {
       total: Number(s.total),
       reserved: Number(s.reserved),
       minUnit: Number(s.minUnit),
@@ -143,13 +141,23 @@ export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect
       used: Number(s.used),
     });
   }
-  const classIdsAll = new Map(rcIds);
-  for (const [id, name] of names) classIdsAll.set(name, id);
-  return { providers, classIds: classIdsAll, truncated };
+  return [...providers.values()].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * With `maxRoots`, only the first trees that can matter are loaded (for a limited request that
+ * needs only some candidates); `truncated` then says whether trees were left out.
+ */
+export async function loadWorld(db: Tx, req: CandidatesRequest, dialect: Dialect, maxRoots?: number): Promise<World & { truncated: boolean }> {
+  const rcIds = await checkNames(db, req);
+  const { roots, truncated } = await relevantRoots(db, req, rcIds, maxRoots);
+  const providers = new Map<number, WorldProvider>();
+  if (roots.length) for (const p of await readProviders(db, dialect, { column: 'root_provider_id', ids: roots }, rcIds)) providers.set(p.id, p);
+  return { providers, classIds: rcIds, truncated };
 }
 
 /** Names of resource classes by id; those the request named are already known. */
-async function classNames(db: Tx, ids: number[], known: Map<string, number>): Promise<Map<number, string>> {
+async function classNames(db: Tx, ids: number[], known: ReadonlyMap<string, number>): Promise<Map<number, string>> {
   const out = new Map([...known].map(([name, id]) => [id, name]));
   const missing = ids.filter((id) => !out.has(id));
   if (missing.length) {
@@ -158,4 +166,14 @@ async function classNames(db: Tx, ids: number[], known: Map<string, number>): Pr
     }
   }
   return out;
+}
+
+/**
+ * The world a candidates request searches: from the in-memory cache where there is one, else read
+ * from the database. `tx`: the open write transaction, when searching inside one (one-step claims).
+ */
+export async function candidateWorld(database: Database, req: CandidatesRequest, maxRoots?: number, tx?: Tx): Promise<World & { truncated: boolean }> {
+  if (!database.cache) return loadWorld(tx ?? database.reader, req, database.kind, maxRoots);
+  await database.cache.fresh(tx ?? database.writer);
+  return database.cache.world(req, maxRoots);
 }

@@ -12,6 +12,7 @@ import { PrismaClient } from './generated/client.ts';
 import { PrismaClient as PgPrismaClient } from './generated-pg/client.ts';
 import { applyMigrations } from './migrator.ts';
 import { seedStandardNames } from './seed.ts';
+import { WorldCache } from './worldCache.ts';
 
 export type Prisma = PrismaClient;
 /** What both a client and an interactive transaction offer: raw SQL and the model API. */
@@ -26,6 +27,8 @@ export interface Database {
   reader: PrismaClient;
   /** SQL statements sent so far, both connections: tests use it to prove batching. */
   stats: { statements: number };
+  /** The candidate search's world kept in memory (SQLite; null on PostgreSQL or when turned off). */
+  cache: WorldCache | null;
   close(): Promise<void>;
 }
 
@@ -92,6 +95,7 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
     writer,
     reader,
     stats,
+    cache: process.env.PLACEMENT_WORLD_CACHE === 'off' ? null : new WorldCache(reader),
     async close() {
       await Promise.all([writer.$disconnect(), reader.$disconnect()]);
     },
@@ -173,6 +177,7 @@ async function openPostgres(url: string): Promise<Database> {
       writer: client,
       reader: client,
       stats,
+      cache: null,
       async close() {
         await client.$disconnect();
       },

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
+import { providersChanged } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { parse, schemas } from '../domain/names.ts';
 import { assertNoLoop, subtreeIds } from '../domain/tree.ts';
@@ -33,6 +34,7 @@ export async function createProvider(tx: Tx, input: { name: string; uuid?: strin
   await assertNameFree(tx, name);
   const created = await tx.resourceProvider.create({ data: { uuid, name, parentId: parent?.id ?? null, rootId: parent?.rootId ?? null } });
   if (!parent) await tx.$executeRaw`UPDATE resource_providers SET root_provider_id = id WHERE id = ${created.id}`;
+  providersChanged(tx, [created.id]);
   return (await providersByUuid(tx, [uuid]))[0];
 }
 
@@ -55,6 +57,7 @@ export async function updateProvider(tx: Tx, input: { uuid: string; name?: strin
     const moving = [...subtreeIds(await treesOf(tx, [rp.rootId]), rp.id)];
     await tx.$executeRaw`UPDATE resource_providers SET parent_provider_id = ${parent?.id ?? null}, updated_at = CURRENT_TIMESTAMP WHERE id = ${rp.id}`;
     await tx.$executeRaw`UPDATE resource_providers SET root_provider_id = ${newRoot} WHERE id IN (${P.join(moving)})`;
+    providersChanged(tx, moving);
   }
   return (await providersByUuid(tx, [rp.uuid]))[0];
 }
@@ -78,6 +81,7 @@ export async function deleteProvider(tx: Tx, uuid: string): Promise<ProviderRow>
   if (allocations > 0) throw new DomainError('PROVIDER_IN_USE', `Unable to delete provider ${uuid}: it has allocations`);
   // Inventories, trait and aggregate links go with it (ON DELETE CASCADE).
   await tx.$executeRaw`DELETE FROM resource_providers WHERE id = ${rp.id}`;
+  providersChanged(tx, [rp.id]);
   return rp;
 }
 

@@ -1,6 +1,7 @@
 // Traits: the catalogue (standard read-only, CUSTOM_ created/deleted) and each provider's set.
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
+import { namesChanged } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isCustomName, parse, schemas } from '../domain/names.ts';
 import { bumpProviderGeneration, expectGeneration } from './tx.ts';
@@ -46,6 +47,7 @@ export async function ensureTrait(tx: Tx, name: string): Promise<{ trait: TraitR
   if (!isCustomName(name)) throw new DomainError('STANDARD_READ_ONLY', `${name} is not a CUSTOM_ name: only custom traits can be created`);
   parse(schemas.customName, name, 'trait name');
   await tx.$executeRaw`INSERT INTO traits (name) VALUES (${name})`;
+  namesChanged(tx);
   return { trait: (await findTrait(tx, name))!, created: true };
 }
 
@@ -56,6 +58,7 @@ export async function deleteTrait(tx: Tx, name: string): Promise<TraitRow> {
   const [{ n }] = numbers(await tx.$queryRaw<{ n: number }[]>`SELECT COUNT(*) AS n FROM resource_provider_traits WHERE trait_id = ${existing.id}`);
   if (n > 0) throw new DomainError('TRAIT_IN_USE', `Trait ${name} is set on providers and cannot be deleted`);
   await tx.$executeRaw`DELETE FROM traits WHERE id = ${existing.id}`;
+  namesChanged(tx);
   return existing;
 }
 

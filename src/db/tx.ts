@@ -4,6 +4,7 @@
 import { DomainError } from '../domain/errors.ts';
 import { Prisma as P } from './generated/client.ts';
 import type { Database, Tx } from './client.ts';
+import { noChanges, providersChanged, recordingInto } from './changes.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
 export class LostRace extends Error {}
@@ -31,14 +32,20 @@ export async function lockProviders(tx: Tx, ids: readonly number[]): Promise<Map
 
 export const maxRetries = () => Number(process.env.PLACEMENT_WRITE_RETRIES ?? 10);
 
-/** Runs `work` in one write transaction, re-running it when it lost a race; nothing partial is kept. */
+/**
+ * Runs `work` in one write transaction, re-running it when it lost a race; nothing partial is kept.
+ * What a committed attempt changed is handed to the database's world cache.
+ */
 export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
+    const changes = noChanges();
     try {
-      return await db.writer.$transaction((tx) => work(db.kind === 'postgres' ? Object.assign(tx, { [ROW_LOCKS]: true }) : tx), {
-        timeout: 30_000,
-        maxWait: 30_000,
-      });
+      const result = await db.writer.$transaction(
+        (tx) => work(recordingInto(db.kind === 'postgres' ? Object.assign(tx, { [ROW_LOCKS]: true }) : tx, changes)),
+        { timeout: 30_000, maxWait: 30_000 },
+      );
+      db.cache?.changed(changes);
+      return result;
     } catch (err) {
       if (!(err instanceof LostRace) && !isTransientConflict(err)) throw translateDbError(err);
       writeStats.retries++;
@@ -56,6 +63,7 @@ export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promis
 export async function bumpProviderGeneration(tx: Tx, providerId: number, seen: number): Promise<number> {
   const changed = await tx.$executeRaw`UPDATE resource_providers SET generation = generation + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ${providerId} AND generation = ${seen}`;
   if (changed !== 1) throw new LostRace();
+  providersChanged(tx, [providerId]);
   return seen + 1;
 }
 

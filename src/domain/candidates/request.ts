@@ -132,3 +132,12 @@ export function namesUsed(r: CandidatesRequest): { traits: string[]; classes: st
   return { traits: [...traits], classes: [...classes] };
 }
 
+
+/** BAD_VALUE (as the reference's 400) for the first unknown resource class, then trait, the request names. */
+export function assertNamesKnown(r: CandidatesRequest, isClass: (name: string) => boolean, isTrait: (name: string) => boolean): void {
+  const { traits, classes } = namesUsed(r);
+  const unknownClasses = classes.filter((c) => !isClass(c));
+  if (unknownClasses.length) fail('BAD_VALUE', `unknown resource class: ${unknownClasses.join(', ')}`);
+  const unknownTraits = traits.filter((t) => !isTrait(t));
+  if (unknownTraits.length) fail('BAD_VALUE', `unknown trait: ${unknownTraits.join(', ')}`);
+}

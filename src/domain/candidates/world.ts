@@ -22,7 +22,7 @@ export interface WorldProvider {
 export interface World {
   /** Every provider of every loaded tree; trees are always loaded whole. */
   providers: ReadonlyMap<number, WorldProvider>;
-  /** Resource class name → id: the reference combines a group's classes in id order. */
+  /** Resource class name → id, for (at least) the classes requested: the reference combines a group's classes in id order. */
   classIds: ReadonlyMap<string, number>;
 }
 

@@ -6,7 +6,7 @@ import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/c
 import { searchCandidates, type CandidatesResult } from '../../domain/candidates/search.ts';
 import type { World } from '../../domain/candidates/world.ts';
 import { capacity } from '../../domain/inventory.ts';
-import { loadWorld } from '../../db/candidates.ts';
+import { candidateWorld } from '../../db/candidates.ts';
 import { LostRace, writeTransaction } from '../../db/tx.ts';
 import { writeAllocations } from '../../db/allocations.ts';
 import type { Tx } from '../../db/client.ts';
@@ -152,17 +152,18 @@ function view(world: World, result: CandidatesResult): { allocationRequests: Can
 /** Trees loaded per wanted candidate on a first, partial pass; most trees give at least one. */
 const ROOTS_PER_CANDIDATE = 2;
 
-async function findCandidates(db: Tx, input: CandidatesInput, ctx: Context, limit?: number) {
+/** `tx`: the open write transaction of a one-step claim. */
+async function findCandidates(ctx: Context, input: CandidatesInput, limit?: number, tx?: Tx) {
   const req = normaliseCandidatesRequest(input);
   if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
   // A limited, non-random request needs only `limit` candidates, and which ones is arbitrary (as in
   // the reference): search the first trees that can matter, and everything only if they fall short.
   if (req.limit !== null && !req.randomize) {
-    const world = await loadWorld(db, req, ctx.db.kind, req.limit * ROOTS_PER_CANDIDATE);
+    const world = await candidateWorld(ctx.db, req, req.limit * ROOTS_PER_CANDIDATE, tx);
     const result = searchCandidates(world, req, ctx.config.candidates);
     if (!world.truncated || result.candidates.length >= req.limit) return { world, result };
   }
-  const world = await loadWorld(db, req, ctx.db.kind);
+  const world = await candidateWorld(ctx.db, req, undefined, tx);
   return { world, result: searchCandidates(world, req, ctx.config.candidates) };
 }
 
@@ -173,7 +174,7 @@ builder.queryField('allocationCandidates', (t) =>
       'Allocation candidates for a request, with the semantics of the reference (Placement 1.39). Errors: BAD_VALUE (malformed or contradictory request, unknown class or trait), DUPLICATE_KEY.',
     args: { request: t.arg({ type: CandidatesRequestInput, required: true, description: 'What is wanted.' }) },
     resolve: async (_, { request }, ctx) => {
-      const { world, result } = await findCandidates(ctx.db.reader, request as CandidatesInput, ctx);
+      const { world, result } = await findCandidates(ctx, request as CandidatesInput);
       return view(world, result);
     },
   }),
@@ -202,7 +203,7 @@ builder.relayMutationField(
         // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
         // check fails before anything is written and the next candidate is tried; a lost generation
         // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
-        const { world, result } = await findCandidates(tx, input.request as CandidatesInput, ctx, ONE_STEP_CHOICES);
+        const { world, result } = await findCandidates(ctx, input.request as CandidatesInput, ONE_STEP_CHOICES, tx);
         const choices = view(world, result).allocationRequests;
         if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
         // Start at a random one so that schedulers asking at once do not all queue on the first.

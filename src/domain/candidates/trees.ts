@@ -1,0 +1,79 @@
+// The trees a request can use, chosen in memory from a whole world held by a cache: the twin of
+// the database's root walk (src/db/candidates.ts), with the same answer. A tree matters when one
+// of its providers has room for one requested (class, amount), or when a sharing provider with
+// such room shares an aggregate with it. A limited request walks roots in order and stops early.
+import type { CandidatesRequest } from './request.ts';
+import { fits, SHARING_TRAIT, type World, type WorldProvider } from './world.ts';
+
+/** Tree and aggregate structure of a world, by provider id; valid until a tree, trait or aggregate changes. */
+export interface WorldTrees {
+  /** Roots in id order. */
+  roots: number[];
+  /** Provider ids of each tree, in id order. */
+  members: Map<number, number[]>;
+  /** Provider ids per aggregate uuid. */
+  byAggregate: Map<string, number[]>;
+  /** Providers with the sharing trait. */
+  sharing: number[];
+}
+
+export function indexTrees(providers: ReadonlyMap<number, WorldProvider>): WorldTrees {
+  const trees: WorldTrees = { roots: [], members: new Map(), byAggregate: new Map(), sharing: [] };
+  const push = <K>(map: Map<K, number[]>, key: K, id: number) => {
+    const list = map.get(key);
+    if (list) list.push(id);
+    else map.set(key, [id]);
+  };
+  for (const p of [...providers.values()].sort((a, b) => a.id - b.id)) {
+    if (p.parentId === null) trees.roots.push(p.id);
+    push(trees.members, p.rootId, p.id);
+    for (const a of p.aggregates) push(trees.byAggregate, a, p.id);
+    if (p.traits.has(SHARING_TRAIT)) trees.sharing.push(p.id);
+  }
+  return trees;
+}
+
+/** Whether a change from `a` to `b` leaves the tree and aggregate structure as it was. */
+export function sameStructure(a: WorldProvider, b: WorldProvider): boolean {
+  const sameSet = (x: ReadonlySet<string>, y: ReadonlySet<string>) => x.size === y.size && [...x].every((v) => y.has(v));
+  return a.parentId === b.parentId && a.rootId === b.rootId && sameSet(a.aggregates, b.aggregates) && a.traits.has(SHARING_TRAIT) === b.traits.has(SHARING_TRAIT);
+}
+
+/**
+ * The part of `providers` a search for `req` needs: whole trees, in id order. With `maxRoots`, at
+ * most that many trees with room (plus those sharing providers reach); `truncated` says whether
+ * more were left out.
+ */
+export function selectWorld(
+  providers: ReadonlyMap<number, WorldProvider>,
+  trees: WorldTrees,
+  req: CandidatesRequest,
+  classIds: ReadonlyMap<string, number>,
+  maxRoots?: number,
+): World & { truncated: boolean } {
+  const asks: [string, number][] = [];
+  for (const g of req.groups) for (const [rc, amount] of g.resources) if (!asks.some(([c, n]) => c === rc && n === amount)) asks.push([rc, amount]);
+  const hasRoom = (id: number) => {
+    const p = providers.get(id)!;
+    return asks.some(([rc, amount]) => {
+      const s = p.stock.get(rc);
+      return s !== undefined && fits(s, amount);
+    });
+  };
+
+  const roots = new Set<number>();
+  let direct = 0;
+  for (const root of trees.roots) {
+    if (maxRoots !== undefined && direct === maxRoots) break;
+    if (trees.members.get(root)!.some(hasRoom)) roots.add(root), direct++;
+  }
+  for (const id of trees.sharing) {
+    if (!hasRoom(id)) continue;
+    for (const a of providers.get(id)!.aggregates) for (const member of trees.byAggregate.get(a) ?? []) roots.add(providers.get(member)!.rootId);
+  }
+
+  const chosen = new Map<number, WorldProvider>();
+  const ids = [...roots].flatMap((root) => trees.members.get(root)!).sort((a, b) => a - b);
+  for (const id of ids) chosen.set(id, providers.get(id)!);
+  return { providers: chosen, classIds, truncated: maxRoots !== undefined && direct === maxRoots };
+}
