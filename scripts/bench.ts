@@ -5,7 +5,7 @@
 // a fresh schema on --db). With --reference it empties that server and runs the same workloads on
 // it in the same run. Prints a table with ratios and writes the same figures as JSON.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -48,7 +48,9 @@ async function startServer(existing?: string): Promise<{ url: string; pid: numbe
   // The loader sends 50 providers (up to 200 aliased mutations) per request: an operator's bulk
   // load, so the bench server raises the per-request limits that protect a shared server.
   const bulk = { LOG_REQUESTS: 'off', LIMIT_ALIASES: '100000', LIMIT_TOKENS: '10000000', LIMIT_COST: '1000000000', LIMIT_BODY_BYTES: '100000000' };
-  const child = spawn(process.execPath, ['dist/server.js'], { cwd: root, env: { ...process.env, ...bulk, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Started exactly as `npm start` starts it (same node flags), minus npm in between.
+  const startArgs = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start.split(' ').slice(1);
+  const child = spawn(process.execPath, startArgs, { cwd: root, env: { ...process.env, ...bulk, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const served = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {

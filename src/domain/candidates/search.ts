@@ -7,8 +7,9 @@
 //    (breadth-first), and generation stops at the configured cap, so wide symmetric trees cannot
 //    explode; a limit without randomisation stops even earlier.
 import { capacity } from '../inventory.ts';
+import type { ResourceAmount } from '../allocation.ts';
 import type { CandidatesRequest, Group } from './request.ts';
-import { fits, WorldIndex, type World, type WorldProvider } from './world.ts';
+import { fits, WorldIndex, type Stock, type World, type WorldProvider } from './world.ts';
 
 export type Strategy = 'depth-first' | 'breadth-first';
 
@@ -21,10 +22,10 @@ export interface SearchOptions {
 }
 
 export interface Candidate {
-  /** Provider id → resource class → amount. */
-  allocations: Map<number, Map<string, number>>;
-  /** Group suffix ("" unsuffixed) → providers that served it. */
-  mappings: Map<string, number[]>;
+  /** Per provider (in order of first use), the amount of each class to take from it. */
+  allocations: { rp: number; resources: ResourceAmount[] }[];
+  /** Per request group, in request order: the providers that served it (shared between candidates: never change it). */
+  mappings: { suffix: string; rps: readonly number[] }[];
 }
 
 export interface CandidatesResult {
@@ -38,6 +39,13 @@ interface Part {
   rp: number;
   rc: string;
   amount: number;
+  /** The provider's inventory of `rc`, and one number naming (rp, rc) for sums in the hot loop. */
+  stock: Stock;
+  key: number;
+}
+
+function part(ix: WorldIndex, rp: number, rc: string, amount: number): Part {
+  return { rp, rc, amount, stock: ix.provider(rp).stock.get(rc)!, key: rp * 1_048_576 + ix.world.classIds.get(rc)! };
 }
 
 /** One way to satisfy one group, within the tree rooted at `anchor`. */
@@ -74,7 +82,7 @@ export function searchCandidates(world: World, req: CandidatesRequest, opts: Sea
   const seen = new Set<string>();
   // Equal candidates under two anchors only arise through sharing providers; skip the bookkeeping otherwise.
   const mayRepeat = optionsByGroup.some((options) => options.some((o) => o.providers.some((rp) => ix.sharing.has(rp))));
-  const generators = anchorsServingAll(optionsByGroup).map((lists) => (lists.length === 1 ? single(req, lists[0]) : combine(ix, req, lists)));
+  const generators = anchorsServingAll(optionsByGroup).map((lists) => (lists.length === 1 ? single(req, lists[0]) : new Combinations(ix, req, lists)));
   for (const c of opts.strategy === 'breadth-first' ? roundRobin(generators) : chain(generators)) {
     if (mayRepeat) {
       const key = candidateKey(c);
@@ -90,7 +98,7 @@ export function searchCandidates(world: World, req: CandidatesRequest, opts: Sea
   else if (req.randomize) kept = sample(kept, kept.length, opts.random ?? Math.random);
 
   const trees = new Set<number>();
-  for (const c of kept) for (const rp of c.allocations.keys()) trees.add(ix.provider(rp).rootId);
+  for (const c of kept) for (const a of c.allocations) trees.add(ix.provider(a.rp).rootId);
   const summaries = [...world.providers.values()].filter((p) => trees.has(p.rootId));
   return { candidates: kept, summaries };
 }
@@ -123,8 +131,12 @@ function treeRootOf(ix: WorldIndex, g: Group): number | null | undefined {
   return ix.byUuid.get(g.inTree)?.rootId ?? null;
 }
 
-const satisfiesTraits = (traits: ReadonlySet<string>, g: Group) =>
-  g.required.every((any) => [...any].some((t) => traits.has(t))) && ![...g.forbidden].some((t) => traits.has(t));
+/** Trait test for one provider, with the group's sets turned into arrays once. */
+function traitTest(g: Group): (traits: ReadonlySet<string>) => boolean {
+  const required = g.required.map((any) => [...any]);
+  const forbidden = [...g.forbidden];
+  return (traits) => required.every((any) => any.some((t) => traits.has(t))) && !forbidden.some((t) => traits.has(t));
+}
 
 /**
  * The unsuffixed group: its resources may come from several providers of one tree and from
@@ -182,7 +194,7 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
       const traitsOf = providers.map((id) => ix.provider(id).traits);
       if (forbidden.length && traitsOf.some((ts) => forbidden.some((t) => ts.has(t)))) continue;
       if (required.length && !required.every((any) => any.some((t) => traitsOf.some((ts) => ts.has(t))))) continue;
-      options.push({ anchor: root, parts: classes.map((rc, i) => ({ rp: pick[i], rc, amount: amounts[i] })), providers, single: false });
+      options.push({ anchor: root, parts: classes.map((rc, i) => part(ix, pick[i], rc, amounts[i])), providers, single: false });
     }
   }
   return options;
@@ -201,7 +213,8 @@ function singleOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
     if (!candidates.size) return [];
   }
   const banned = ix.inAnyAggregate(g.forbiddenAggregates);
-  const eligible = (p: WorldProvider) => satisfiesTraits(p.traits, g) && !banned.has(p.id) && (!candidates || candidates.has(p.id));
+  const traitsOk = traitTest(g);
+  const eligible = (p: WorldProvider) => traitsOk(p.traits) && !banned.has(p.id) && (!candidates || candidates.has(p.id));
 
   let chosen: WorldProvider[];
   if (g.resources.size === 0) {
@@ -222,7 +235,7 @@ function singleOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
 
   const options: Option[] = [];
   for (const p of chosen) {
-    const parts = [...g.resources].map(([rc, amount]) => ({ rp: p.id, rc, amount }));
+    const parts = [...g.resources].map(([rc, amount]) => part(ix, p.id, rc, amount));
     const option = (anchor: number): Option => ({ anchor, parts, providers: [p.id], single: true });
     if (anchorOk(p.rootId)) options.push(option(p.rootId));
     if (ix.sharing.has(p.id)) for (const anchor of ix.anchors(p.id)) if (anchor !== p.rootId && anchorOk(anchor)) options.push(option(anchor));
@@ -250,76 +263,123 @@ function* single(req: CandidatesRequest, options: Option[]): Generator<Candidate
 
 /**
  * Every combination of one option per group for one anchor, depth-first, pruning a branch as
- * soon as it breaks isolation or overfills a provider (amounts only grow down a branch).
+ * soon as it breaks isolation or overfills a provider (amounts only grow down a branch). An
+ * explicit odometer in a plain iterator (no recursion, no generator): it runs once per combination,
+ * and there is one per anchor.
  */
-function* combine(ix: WorldIndex, req: CandidatesRequest, lists: Option[][]): Generator<Candidate> {
-  const isolate = req.groupPolicy === 'isolate';
-  const picked: Option[] = [];
-  const sums = new Map<string, number>();
-  const isolated = new Set<number>();
+class Combinations implements Iterator<Candidate> {
+  private readonly at: number[];
+  private readonly picked: Option[] = [];
+  /** Whether picked[level] is currently counted in `sums`. */
+  private readonly applied: boolean[];
+  private readonly sums = new Map<number, number>();
+  private readonly isolated = new Set<number>();
+  private readonly isolate: boolean;
+  private level = 0;
 
-  function* step(level: number): Generator<Candidate> {
-    if (level === lists.length) {
-      if (sameSubtreeHolds(ix, req, picked)) yield consolidate(req, picked);
-      return;
-    }
-    for (const o of lists[level]) {
-      if (isolate && o.single && isolated.has(o.providers[0])) continue;
-      let ok = true;
-      const touched: string[] = [];
-      for (const part of o.parts) {
-        const key = `${part.rp}\u0000${part.rc}`;
-        const sum = (sums.get(key) ?? 0) + part.amount;
-        sums.set(key, sum);
-        touched.push(key);
-        const s = ix.provider(part.rp).stock.get(part.rc)!;
-        if (s.used + sum > capacity(s) || sum > s.maxUnit) ok = false;
-      }
-      if (ok) {
-        if (isolate && o.single) isolated.add(o.providers[0]);
-        picked.push(o);
-        yield* step(level + 1);
-        picked.pop();
-        if (isolate && o.single) isolated.delete(o.providers[0]);
-      }
-      o.parts.forEach((part, i) => sums.set(touched[i], sums.get(touched[i])! - part.amount));
-    }
+  constructor(
+    private readonly ix: WorldIndex,
+    private readonly req: CandidatesRequest,
+    private readonly lists: Option[][],
+  ) {
+    this.at = lists.map(() => -1);
+    this.applied = lists.map(() => false);
+    this.isolate = req.groupPolicy === 'isolate';
   }
-  yield* step(0);
+
+  [Symbol.iterator]() {
+    return this;
+  }
+
+  next(): IteratorResult<Candidate> {
+    const { lists, at, picked, applied, isolated, isolate } = this;
+    const last = lists.length - 1;
+    while (this.level >= 0) {
+      const level = this.level;
+      this.release(level);
+      if (++at[level] === lists[level].length) {
+        at[level] = -1;
+        this.level--;
+        continue;
+      }
+      const o = lists[level][at[level]];
+      if (isolate && o.single && isolated.has(o.providers[0])) continue;
+      picked[level] = o;
+      applied[level] = true;
+      if (isolate && o.single) isolated.add(o.providers[0]);
+      if (!this.take(o, 1)) continue; // released at the top of the next round
+      if (level < last) this.level++;
+      else if (sameSubtreeHolds(this.ix, this.req, picked)) return { done: false, value: consolidate(this.req, picked) };
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** Adds (or removes) an option's amounts; false when a provider is then overfilled. */
+  private take(o: Option, sign: 1 | -1): boolean {
+    let ok = true;
+    for (const part of o.parts) {
+      const sum = (this.sums.get(part.key) ?? 0) + sign * part.amount;
+      this.sums.set(part.key, sum);
+      if (sign === 1 && (part.stock.used + sum > capacity(part.stock) || sum > part.stock.maxUnit)) ok = false;
+    }
+    return ok;
+  }
+
+  private release(level: number): void {
+    if (!this.applied[level]) return;
+    const o = this.picked[level];
+    this.take(o, -1);
+    if (this.isolate && o.single) this.isolated.delete(o.providers[0]);
+    this.applied[level] = false;
+  }
 }
 
 /** Same-subtree: one of the providers serving the named groups is an ancestor of (or is) all the others. */
 function sameSubtreeHolds(ix: WorldIndex, req: CandidatesRequest, picked: Option[]): boolean {
-  for (const suffixes of req.sameSubtree) {
-    const rps = new Set<number>();
-    req.groups.forEach((g, i) => {
-      if (suffixes.has(g.suffix)) for (const rp of picked[i].providers) rps.add(rp);
-    });
-    if (rps.size <= 1) continue;
-    if (![...rps].some((top) => [...rps].every((rp) => ix.isAncestorOrSelf(top, rp)))) return false;
+  for (const groups of sameSubtreeGroups(req)) {
+    const rps: number[] = [];
+    for (const i of groups) for (const rp of picked[i].providers) if (!rps.includes(rp)) rps.push(rp);
+    if (rps.length <= 1) continue;
+    if (!rps.some((top) => rps.every((rp) => ix.isAncestorOrSelf(top, rp)))) return false;
   }
   return true;
 }
 
+const subtreeGroups = new WeakMap<CandidatesRequest, number[][]>();
+
+/** Per same-subtree list, the indices of its groups (worked out once per request). */
+function sameSubtreeGroups(req: CandidatesRequest): number[][] {
+  let lists = subtreeGroups.get(req);
+  if (!lists) {
+    lists = req.sameSubtree.map((suffixes) => req.groups.flatMap((g, i) => (suffixes.has(g.suffix) ? [i] : [])));
+    subtreeGroups.set(req, lists);
+  }
+  return lists;
+}
+
 function consolidate(req: CandidatesRequest, picked: Option[]): Candidate {
-  const allocations = new Map<number, Map<string, number>>();
-  const mappings = new Map<string, number[]>();
-  picked.forEach((o, i) => {
+  // Plain arrays, searched linearly: a candidate touches a handful of providers and classes.
+  const allocations: Candidate['allocations'] = [];
+  const mappings: Candidate['mappings'] = new Array(picked.length);
+  for (let i = 0; i < picked.length; i++) {
+    const o = picked[i];
     for (const { rp, rc, amount } of o.parts) {
-      let byClass = allocations.get(rp);
-      if (!byClass) allocations.set(rp, (byClass = new Map()));
-      byClass.set(rc, (byClass.get(rc) ?? 0) + amount);
+      let a = allocations.find((x) => x.rp === rp);
+      if (!a) allocations.push((a = { rp, resources: [] }));
+      const r = a.resources.find((x) => x.resourceClass === rc);
+      if (r) r.amount += amount;
+      else a.resources.push({ resourceClass: rc, amount });
     }
-    const suffix = req.groups[i].suffix;
-    mappings.set(suffix, [...new Set([...(mappings.get(suffix) ?? []), ...o.providers])]);
-  });
+    // Suffixes are unique, so each group maps once.
+    mappings[i] = { suffix: req.groups[i].suffix, rps: o.providers };
+  }
   return { allocations, mappings };
 }
 
 /** Identity of a candidate: what it allocates and which providers serve which group. */
 function candidateKey(c: Candidate): string {
-  const a = [...c.allocations].map(([rp, m]) => `${rp}{${[...m].sort().join()}}`).sort();
-  const m = [...c.mappings].map(([s, rps]) => `${s}=${[...rps].sort((x, y) => x - y).join()}`).sort();
+  const a = c.allocations.map(({ rp, resources }) => `${rp}{${resources.map((r) => `${r.resourceClass},${r.amount}`).sort().join()}}`).sort();
+  const m = c.mappings.map(({ suffix, rps }) => `${suffix}=${[...rps].sort((x, y) => x - y).join()}`).sort();
   return `${a.join(' ')}|${m.join(' ')}`;
 }
 
@@ -334,15 +394,15 @@ function* product<T>(lists: T[][]): Generator<T[]> {
   }
 }
 
-function* chain<T>(gens: Generator<T>[]): Generator<T> {
-  for (const g of gens) yield* g;
+function* chain<T>(gens: Iterator<T>[]): Generator<T> {
+  for (const g of gens) for (let r = g.next(); !r.done; r = g.next()) yield r.value;
 }
 
-/** One item from each generator in turn until all are exhausted. */
-function* roundRobin<T>(gens: Generator<T>[]): Generator<T> {
+/** One item from each iterator in turn until all are exhausted. */
+function* roundRobin<T>(gens: Iterator<T>[]): Generator<T> {
   let live = gens;
   while (live.length) {
-    const next: Generator<T>[] = [];
+    const next: Iterator<T>[] = [];
     for (const g of live) {
       const r = g.next();
       if (!r.done) {

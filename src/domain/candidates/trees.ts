@@ -40,7 +40,7 @@ export function sameStructure(a: WorldProvider, b: WorldProvider): boolean {
 }
 
 /**
- * The part of `providers` a search for `req` needs: whole trees, in id order. With `maxRoots`, at
+ * The part of `providers` (which must iterate in id order) a search for `req` needs: whole trees, in id order. With `maxRoots`, at
  * most that many trees with room (plus those sharing providers reach); `truncated` says whether
  * more were left out.
  */
@@ -72,8 +72,11 @@ export function selectWorld(
     for (const a of providers.get(id)!.aggregates) for (const member of trees.byAggregate.get(a) ?? []) roots.add(providers.get(member)!.rootId);
   }
 
+  const truncated = maxRoots !== undefined && direct === maxRoots;
+  // Every tree matters (the usual unlimited request): the whole world as it is, in id order.
+  if (roots.size === trees.roots.length) return { providers, classIds, truncated };
   const chosen = new Map<number, WorldProvider>();
   const ids = [...roots].flatMap((root) => trees.members.get(root)!).sort((a, b) => a - b);
   for (const id of ids) chosen.set(id, providers.get(id)!);
-  return { providers: chosen, classIds, truncated: maxRoots !== undefined && direct === maxRoots };
+  return { providers: chosen, classIds, truncated };
 }

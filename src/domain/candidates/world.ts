@@ -33,23 +33,43 @@ export function fits(s: Stock, amount: number): boolean {
   return s.used + amount <= capacity(s) && amount >= s.minUnit && amount <= s.maxUnit && amount % s.stepSize === 0;
 }
 
-/** Lookups derived once per search: by uuid, by aggregate, sharing providers and their anchors. */
+/** Lookups derived once per search, each only when the request needs it: by uuid, by aggregate, sharing providers and their anchors. */
 export class WorldIndex {
-  readonly byUuid = new Map<string, WorldProvider>();
-  readonly byAggregate = new Map<string, WorldProvider[]>();
-  readonly sharing = new Set<number>();
+  private uuids: Map<string, WorldProvider> | null = null;
+  private aggregates: Map<string, WorldProvider[]> | null = null;
+  private sharingIds: Set<number> | null = null;
   private anchorCache = new Map<number, number[]>();
 
-  constructor(readonly world: World) {
-    for (const p of world.providers.values()) {
-      this.byUuid.set(p.uuid, p);
-      for (const a of p.aggregates) {
-        let list = this.byAggregate.get(a);
-        if (!list) this.byAggregate.set(a, (list = []));
-        list.push(p);
-      }
-      if (p.traits.has(SHARING_TRAIT)) this.sharing.add(p.id);
+  constructor(readonly world: World) {}
+
+  get byUuid(): ReadonlyMap<string, WorldProvider> {
+    if (!this.uuids) {
+      this.uuids = new Map();
+      for (const p of this.world.providers.values()) this.uuids.set(p.uuid, p);
     }
+    return this.uuids;
+  }
+
+  get byAggregate(): ReadonlyMap<string, WorldProvider[]> {
+    if (!this.aggregates) {
+      const map = (this.aggregates = new Map<string, WorldProvider[]>());
+      for (const p of this.world.providers.values()) {
+        for (const a of p.aggregates) {
+          const list = map.get(a);
+          if (list) list.push(p);
+          else map.set(a, [p]);
+        }
+      }
+    }
+    return this.aggregates;
+  }
+
+  get sharing(): ReadonlySet<number> {
+    if (!this.sharingIds) {
+      this.sharingIds = new Set();
+      for (const p of this.world.providers.values()) if (p.traits.has(SHARING_TRAIT)) this.sharingIds.add(p.id);
+    }
+    return this.sharingIds;
   }
 
   provider(id: number): WorldProvider {

@@ -4,7 +4,7 @@ import { builder, type Context, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/candidates/request.ts';
 import { searchCandidates, type CandidatesResult } from '../../domain/candidates/search.ts';
-import type { World } from '../../domain/candidates/world.ts';
+import type { World, WorldProvider } from '../../domain/candidates/world.ts';
 import { capacity } from '../../domain/inventory.ts';
 import { candidateWorld } from '../../db/candidates.ts';
 import { LostRace, writeTransaction } from '../../db/tx.ts';
@@ -129,23 +129,36 @@ const AllocationCandidates = builder.simpleObject('AllocationCandidates', {
   }),
 });
 
-function view(world: World, result: CandidatesResult): { allocationRequests: CandidateView[]; providerSummaries: SummaryView[] } {
-  const uuid = (id: number) => world.providers.get(id)!.uuid;
-  return {
-    allocationRequests: result.candidates.map((c) => ({
-      allocations: [...c.allocations].map(([rp, byClass]) => ({
-        providerUuid: uuid(rp),
-        resources: [...byClass].map(([resourceClass, amount]) => ({ resourceClass, amount })),
-      })),
-      mappings: [...c.mappings].map(([suffix, rps]) => ({ suffix, providerUuids: rps.map(uuid) })),
-    })),
-    providerSummaries: result.summaries.map((p) => ({
+/**
+ * Summaries by provider object. World providers are never changed, only replaced (see
+ * src/db/worldCache.ts), so a summary made once holds for as long as its provider object lives.
+ */
+const summaries = new WeakMap<WorldProvider, SummaryView>();
+
+function summaryOf(world: World, p: WorldProvider): SummaryView {
+  let s = summaries.get(p);
+  if (!s) {
+    const uuid = (id: number) => world.providers.get(id)!.uuid;
+    s = {
       uuid: p.uuid,
       parentUuid: p.parentId === null ? null : uuid(p.parentId),
       rootUuid: uuid(p.rootId),
       traits: [...p.traits].sort(),
-      resources: [...p.stock].map(([resourceClass, s]) => ({ resourceClass, capacity: capacity(s), used: s.used })),
+      resources: [...p.stock].map(([resourceClass, st]) => ({ resourceClass, capacity: capacity(st), used: st.used })),
+    };
+    summaries.set(p, s);
+  }
+  return s;
+}
+
+function view(world: World, result: CandidatesResult): { allocationRequests: CandidateView[]; providerSummaries: SummaryView[] } {
+  const uuid = (id: number) => world.providers.get(id)!.uuid;
+  return {
+    allocationRequests: result.candidates.map((c) => ({
+      allocations: c.allocations.map((a) => ({ providerUuid: uuid(a.rp), resources: a.resources })),
+      mappings: c.mappings.map((m) => ({ suffix: m.suffix, providerUuids: m.rps.map(uuid) })),
     })),
+    providerSummaries: result.summaries.map((p) => summaryOf(world, p)),
   };
 }
 
@@ -161,10 +174,11 @@ async function findCandidates(ctx: Context, input: CandidatesInput, limit?: numb
   if (req.limit !== null && !req.randomize) {
     const world = await candidateWorld(ctx.db, req, req.limit * ROOTS_PER_CANDIDATE, tx);
     const result = searchCandidates(world, req, ctx.config.candidates);
-    if (!world.truncated || result.candidates.length >= req.limit) return { world, result };
+    if (!world.truncated || result.candidates.length >= req.limit) return view(world, result);
   }
+  // Searched and viewed without an await in between: the cache's world cannot change meanwhile.
   const world = await candidateWorld(ctx.db, req, undefined, tx);
-  return { world, result: searchCandidates(world, req, ctx.config.candidates) };
+  return view(world, searchCandidates(world, req, ctx.config.candidates));
 }
 
 builder.queryField('allocationCandidates', (t) =>
@@ -174,8 +188,7 @@ builder.queryField('allocationCandidates', (t) =>
       'Allocation candidates for a request, with the semantics of the reference (Placement 1.39). Errors: BAD_VALUE (malformed or contradictory request, unknown class or trait), DUPLICATE_KEY.',
     args: { request: t.arg({ type: CandidatesRequestInput, required: true, description: 'What is wanted.' }) },
     resolve: async (_, { request }, ctx) => {
-      const { world, result } = await findCandidates(ctx, request as CandidatesInput);
-      return view(world, result);
+      return findCandidates(ctx, request as CandidatesInput);
     },
   }),
 );
@@ -203,8 +216,7 @@ builder.relayMutationField(
         // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
         // check fails before anything is written and the next candidate is tried; a lost generation
         // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
-        const { world, result } = await findCandidates(ctx, input.request as CandidatesInput, ONE_STEP_CHOICES, tx);
-        const choices = view(world, result).allocationRequests;
+        const choices = (await findCandidates(ctx, input.request as CandidatesInput, ONE_STEP_CHOICES, tx)).allocationRequests;
         if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
         // Start at a random one so that schedulers asking at once do not all queue on the first.
         const start = Math.floor(Math.random() * choices.length);
