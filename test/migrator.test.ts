@@ -1,6 +1,6 @@
 // The migration module: Prisma's wasm schema engine applies prisma/migrations through the driver
 // adapter, and the committed migrations are exactly what prisma/schema.prisma describes.
-import { mkdtempSync, rmSync, cpSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, cpSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -23,6 +23,23 @@ describe('migrator', () => {
     expect(await applyMigrations(adapter('a.db'))).toEqual(names.sort());
     expect(tables('a.db')).toEqual(expect.arrayContaining(['_prisma_migrations', 'resource_providers', 'inventories', 'allocations', 'consumers']));
     expect(await applyMigrations(adapter('a.db'))).toEqual([]);
+  });
+
+  it('leaves an up-to-date database alone even while another connection holds it, but applies an edited history', async () => {
+    const holder = new Database(path.join(dir, 'a.db'));
+    holder.exec('BEGIN IMMEDIATE'); // another process in the middle of a write
+    try {
+      expect(await applyMigrations(adapter('a.db'))).toEqual([]);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    // A history the database has not seen (here: a new, empty migration) goes to the engine.
+    const copy = path.join(dir, 'migrations-extra');
+    cpSync(path.join(prismaDir, 'migrations'), copy, { recursive: true });
+    mkdirSync(path.join(copy, '29990101000000_extra'));
+    writeFileSync(path.join(copy, '29990101000000_extra', 'migration.sql'), '-- nothing\n');
+    expect(await applyMigrations(adapter('a.db'), copy)).toEqual(['29990101000000_extra']);
   });
 
   it('finds no difference between schema.prisma and the committed migrations', async () => {

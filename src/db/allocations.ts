@@ -49,14 +49,18 @@ function validate(writes: readonly ConsumerAllocations[]): ConsumerAllocations[]
   return clean;
 }
 
-/** Ids for external project/user/type names, inserting those first seen. */
+/** Ids for external project/user/type names, inserting those first seen (usually none are new: one read). */
 async function ensureNames(tx: Tx, table: 'projects' | 'users' | 'consumer_types', column: 'external_id' | 'name', names: string[]) {
   const unique = [...new Set(names)];
   const t = P.raw(table);
   const c = P.raw(column);
-  await tx.$executeRaw`INSERT INTO ${t} (${c}) VALUES ${P.join(unique.map((n) => P.sql`(${n})`))} ON CONFLICT DO NOTHING`;
-  const rows = numbers(await tx.$queryRaw<{ id: number; name: string }[]>`SELECT id, ${c} AS name FROM ${t} WHERE ${c} IN (${P.join(unique)})`);
-  return new Map(rows.map((r) => [r.name, r.id]));
+  const read = async () =>
+    new Map(numbers(await tx.$queryRaw<{ id: number; name: string }[]>`SELECT id, ${c} AS name FROM ${t} WHERE ${c} IN (${P.join(unique)})`).map((r) => [r.name, r.id]));
+  const ids = await read();
+  const missing = unique.filter((n) => !ids.has(n));
+  if (!missing.length) return ids;
+  await tx.$executeRaw`INSERT INTO ${t} (${c}) VALUES ${P.join(missing.map((n) => P.sql`(${n})`))} ON CONFLICT DO NOTHING`;
+  return read();
 }
 
 /**

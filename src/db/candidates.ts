@@ -3,7 +3,7 @@
 // room for some requested amount, and trees a sharing provider with such room is anchored to),
 // then those trees whole, with traits, aggregates and inventories with usage.
 import { Prisma as P } from './generated/client.ts';
-import type { Database, Tx } from './client.ts';
+import type { Tx } from './client.ts';
 import { assertNamesKnown, namesUsed, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { SHARING_TRAIT, type Stock, type World, type WorldProvider } from '../domain/candidates/world.ts';
 import { classIds, numbers, traitIds } from './reads.ts';
@@ -166,14 +166,4 @@ async function classNames(db: Tx, ids: number[], known: ReadonlyMap<string, numb
     }
   }
   return out;
-}
-
-/**
- * The world a candidates request searches: from the in-memory cache where there is one, else read
- * from the database. `tx`: the open write transaction, when searching inside one (one-step claims).
- */
-export async function candidateWorld(database: Database, req: CandidatesRequest, maxRoots?: number, tx?: Tx): Promise<World & { truncated: boolean }> {
-  if (!database.cache) return loadWorld(tx ?? database.reader, req, database.kind, maxRoots);
-  await database.cache.fresh(tx ?? database.writer);
-  return database.cache.world(req, maxRoots);
 }

@@ -3,6 +3,7 @@
 // needs no binary. The CLI-equivalents are `npm run db:migrate` and `npm run db:migration -- NAME`.
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -90,8 +91,34 @@ async function readMigrations(dir: string): Promise<MigrationList> {
   };
 }
 
-/** Applies every migration of `dir` not yet applied; returns the names applied now. */
+/** Migrations recorded as applied (name → checksum), or null when there is no record yet. */
+async function appliedMigrations(adapter: SqlMigrationAwareDriverAdapterFactory): Promise<Map<string, string> | null> {
+  const conn = await adapter.connect();
+  try {
+    const rs = await conn.queryRaw({
+      sql: 'SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      args: [],
+      argTypes: [],
+    });
+    return new Map(rs.rows.map((r) => [String(r[0]), String(r[1])]));
+  } catch {
+    return null;
+  } finally {
+    await conn.dispose();
+  }
+}
+
+/**
+ * Applies every migration of `dir` not yet applied; returns the names applied now. A database
+ * already up to date (same names, same checksums) is left alone without starting the engine: the
+ * usual restart, and the engine would wait for a lock another process on the same SQLite file holds.
+ */
 export async function applyMigrations(adapter: SqlMigrationAwareDriverAdapterFactory, dir = layoutFor(adapter.provider).migrationsDir): Promise<string[]> {
+  const wanted = await readMigrations(dir);
+  const applied = await appliedMigrations(adapter);
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const upToDate = wanted.migrationDirectories.every((m) => m.migrationFile.content.tag === 'ok' && applied?.get(m.path) === sha256(m.migrationFile.content.value));
+  if (applied && upToDate) return [];
   const { schemaPath } = layoutFor(adapter.provider);
   const { engine, close } = await openEngine(adapter, schemaPath, await readFile(schemaPath, 'utf8'));
   try {

@@ -12,6 +12,9 @@ import { assertNamesKnown, type CandidatesRequest } from '../domain/candidates/r
 import { indexTrees, sameStructure, selectWorld, type WorldTrees } from '../domain/candidates/trees.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
 
+/** Answers kept by memo(); each can be large (thousands of candidates). */
+const MEMO_ENTRIES = 8;
+
 export class WorldCache {
   private providers = new Map<number, WorldProvider>();
   private classes = new Map<string, number>();
@@ -21,6 +24,8 @@ export class WorldCache {
   private pending: ChangeSet = { ...noChanges(), all: true };
   private dataVersion: number | null = null;
   private refreshing: Promise<void> | null = null;
+  /** Answers derived from the world as it is now (see memo), dropped at the next change. */
+  private derived = new Map<string, Promise<unknown>>();
   /** Full reloads and provider re-reads so far (tests and logs read them). */
   readonly stats = { reloads: 0, providerReads: 0 };
 
@@ -59,6 +64,22 @@ export class WorldCache {
     return selectWorld(this.providers, this.trees, req, this.classes, maxRoots);
   }
 
+  /**
+   * What `compute` derives from the world, computed once while the world stays as it is: the same
+   * question asked again before the next change gets the same answer. A few answers are kept.
+   */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let answer = this.derived.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      if (this.derived.size >= MEMO_ENTRIES) this.derived.delete(this.derived.keys().next().value!);
+      const computing = (answer = compute());
+      this.derived.set(key, computing);
+      // A failed answer (a bad request) is not kept.
+      computing.catch(() => this.derived.get(key) === computing && this.derived.delete(key));
+    }
+    return answer;
+  }
+
   private async refresh(): Promise<void> {
     const work = this.pending;
     this.pending = noChanges();
@@ -85,6 +106,9 @@ export class WorldCache {
     } catch (err) {
       merge(this.pending, work);
       throw err;
+    } finally {
+      // Last, so that an answer computed while the refresh ran (from the world before it) goes too.
+      this.derived.clear();
     }
   }
 

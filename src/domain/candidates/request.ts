@@ -141,3 +141,8 @@ export function assertNamesKnown(r: CandidatesRequest, isClass: (name: string) =
   const unknownTraits = traits.filter((t) => !isTrait(t));
   if (unknownTraits.length) fail('BAD_VALUE', `unknown trait: ${unknownTraits.join(', ')}`);
 }
+
+/** One string per distinct request (group order and all), to recognise a question asked again. */
+export function requestKey(r: CandidatesRequest): string {
+  return JSON.stringify(r, (_, v) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : v));
+}

@@ -2,11 +2,11 @@
 // and claims inside one write transaction.
 import { builder, type Context, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
-import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/candidates/request.ts';
+import { normaliseCandidatesRequest, requestKey, type CandidatesInput, type CandidatesRequest } from '../../domain/candidates/request.ts';
 import { searchCandidates, type CandidatesResult } from '../../domain/candidates/search.ts';
 import type { World, WorldProvider } from '../../domain/candidates/world.ts';
 import { capacity } from '../../domain/inventory.ts';
-import { candidateWorld } from '../../db/candidates.ts';
+import { loadWorld } from '../../db/candidates.ts';
 import { LostRace, writeTransaction } from '../../db/tx.ts';
 import { writeAllocations } from '../../db/allocations.ts';
 import type { Tx } from '../../db/client.ts';
@@ -165,19 +165,30 @@ function view(world: World, result: CandidatesResult): { allocationRequests: Can
 /** Trees loaded per wanted candidate on a first, partial pass; most trees give at least one. */
 const ROOTS_PER_CANDIDATE = 2;
 
+type Answer = ReturnType<typeof view>;
+
 /** `tx`: the open write transaction of a one-step claim. */
-async function findCandidates(ctx: Context, input: CandidatesInput, limit?: number, tx?: Tx) {
+async function findCandidates(ctx: Context, input: CandidatesInput, limit?: number, tx?: Tx): Promise<Answer> {
   const req = normaliseCandidatesRequest(input);
   if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
+  const cache = ctx.db.cache;
+  if (!cache) return searchAndView(ctx, req, (maxRoots) => loadWorld(tx ?? ctx.db.reader, req, ctx.db.kind, maxRoots));
+  await cache.fresh(tx ?? ctx.db.writer);
+  const answer = () => searchAndView(ctx, req, async (maxRoots) => cache.world(req, maxRoots));
+  // The same question about an unchanged world has the same answer (randomised ones aside).
+  return tx || req.randomize ? answer() : cache.memo(requestKey(req), answer);
+}
+
+async function searchAndView(ctx: Context, req: CandidatesRequest, worldFor: (maxRoots?: number) => Promise<World & { truncated: boolean }>): Promise<Answer> {
   // A limited, non-random request needs only `limit` candidates, and which ones is arbitrary (as in
   // the reference): search the first trees that can matter, and everything only if they fall short.
   if (req.limit !== null && !req.randomize) {
-    const world = await candidateWorld(ctx.db, req, req.limit * ROOTS_PER_CANDIDATE, tx);
+    const world = await worldFor(req.limit * ROOTS_PER_CANDIDATE);
     const result = searchCandidates(world, req, ctx.config.candidates);
     if (!world.truncated || result.candidates.length >= req.limit) return view(world, result);
   }
-  // Searched and viewed without an await in between: the cache's world cannot change meanwhile.
-  const world = await candidateWorld(ctx.db, req, undefined, tx);
+  // Searched and viewed without an await in between: a world the cache shares stays as it is meanwhile.
+  const world = await worldFor();
   return view(world, searchCandidates(world, req, ctx.config.candidates));
 }
 

@@ -1,0 +1,185 @@
+// The in-memory world the candidate search reads on SQLite (src/db/worldCache.ts) must answer
+// exactly as reading the database would, after every kind of write: two apps share one database
+// file, one with the cache (writes go through it), one without; after each step both are asked the
+// same questions. Then: a write by another connection is seen, an unchanged world costs one
+// statement per question, and a claim makes the next read re-read only the providers it touched.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../src/db/client.ts';
+import { createApp, type App } from '../src/app.ts';
+import { configFromEnv } from '../src/config.ts';
+import { openTestDatabase, testingPostgres, type TestDatabase } from './database.ts';
+import { CANDIDATES_QUERY, candidatesInput, toAnswer } from './conformance/ours.ts';
+import type { CandidateRequest } from './conformance/model.ts';
+import { u } from './helpers.ts';
+
+const AGG_A = u(900);
+const POOL = u(50);
+const cn = (i: number) => u(i * 10);
+const numa = (i: number, k: number) => u(i * 10 + 1 + k);
+
+const QUESTIONS: CandidateRequest[] = [
+  { groups: [{ resources: { VCPU: 1, MEMORY_MB: 256, DISK_GB: 10 } }] },
+  { groups: [{ resources: { DISK_GB: 10 }, memberOf: [[AGG_A]] }, { suffix: '_C', resources: { VCPU: 2 } }], groupPolicy: 'none' },
+  { groups: [{ suffix: '_A', resources: { VCPU: 1 } }, { suffix: '_B', resources: { VCPU: 1 } }], groupPolicy: 'isolate' },
+  { groups: [{ resources: { VCPU: 1 }, required: ['HW_CPU_X86_AVX2'] }] },
+  { groups: [{ resources: { VCPU: 1 } }], limit: 1 },
+  { groups: [{ resources: { VCPU: 1 }, required: ['CUSTOM_LATE'] }] },
+];
+
+interface Side {
+  app: App;
+  db: Database;
+}
+
+async function gql(side: Side, query: string, variables?: Record<string, unknown>) {
+  const res = await side.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+  return body.data;
+}
+
+async function ask(side: Side, q: CandidateRequest) {
+  const res = await side.app.fetch('http://test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: CANDIDATES_QUERY, variables: { request: candidatesInput(q) } }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
+  return body.errors ? { error: body.errors[0].extensions?.code } : toAnswer(body.data.allocationCandidates);
+}
+
+const generation = async (side: Side, uuid: string) => (await gql(side, `{ resourceProvider(uuid: "${uuid}") { generation } }`)).resourceProvider.generation;
+
+const allocate = (side: Side, consumer: string, consumerGeneration: number | null, allocations: Record<string, Record<string, number>>) =>
+  gql(side, `mutation($input: SetAllocationsInput!) { setAllocations(input: $input) { consumers { uuid } } }`, {
+    input: {
+      consumer: {
+        consumerUuid: consumer,
+        consumerGeneration,
+        projectId: 'p',
+        userId: 'u',
+        consumerType: 'INSTANCE',
+        allocations: Object.entries(allocations).map(([providerUuid, r]) => ({
+          providerUuid,
+          resources: Object.entries(r).map(([resourceClass, amount]) => ({ resourceClass, amount })),
+        })),
+      },
+    },
+  });
+
+async function createProvider(side: Side, uuid: string, parentUuid: string | null, inventories: Record<string, number>, traits: string[] = [], aggregates: string[] = []) {
+  await gql(side, `mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`, { i: { uuid, name: `rp-${uuid}`, parentUuid } });
+  let g = 0;
+  const inv = Object.entries(inventories).map(([resourceClass, total]) => ({ resourceClass, total }));
+  if (inv.length) await gql(side, `mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, inventories: inv } });
+  if (traits.length) await gql(side, `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, traits } });
+  if (aggregates.length) await gql(side, `mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, aggregates } });
+}
+
+describe.skipIf(testingPostgres())('world cache (SQLite)', () => {
+  let test: TestDatabase;
+  let cached: Side;
+  let direct: Side;
+
+  beforeAll(async () => {
+    test = await openTestDatabase();
+    cached = { db: test.db, app: createApp(test.db, configFromEnv({})) };
+    process.env.PLACEMENT_WORLD_CACHE = 'off';
+    try {
+      const db = await openDatabase(test.url);
+      direct = { db, app: createApp(db, configFromEnv({})) };
+    } finally {
+      delete process.env.PLACEMENT_WORLD_CACHE;
+    }
+    expect(cached.db.cache).not.toBeNull();
+    expect(direct.db.cache).toBeNull();
+  });
+  afterAll(async () => {
+    await direct?.db.close();
+    await test?.drop();
+  });
+
+  /** Both sides answer every question alike (and at least one question has candidates). */
+  async function agree(step: string) {
+    let any = 0;
+    for (const q of QUESTIONS) {
+      const [a, b] = [await ask(cached, q), await ask(direct, q)];
+      expect(a, `${step}: ${JSON.stringify(q)}`).toEqual(b);
+      if ('candidates' in a && a.candidates.length) any++;
+    }
+    expect(any, step).toBeGreaterThan(0);
+  }
+
+  it('answers as the database does after every kind of write', async () => {
+    for (let i = 1; i <= 3; i++) {
+      await createProvider(cached, cn(i), null, { DISK_GB: 100 }, i === 1 ? ['HW_CPU_X86_AVX2'] : [], i < 3 ? [AGG_A] : []);
+      for (let k = 0; k < 2; k++) await createProvider(cached, numa(i, k), cn(i), { VCPU: 4, MEMORY_MB: 2048 });
+    }
+    await createProvider(cached, POOL, null, { DISK_GB: 1000 }, ['MISC_SHARES_VIA_AGGREGATE'], [AGG_A]);
+    await agree('loaded');
+
+    await allocate(cached, u(700), null, { [numa(1, 0)]: { VCPU: 3, MEMORY_MB: 1024 }, [POOL]: { DISK_GB: 500 } });
+    await agree('claimed');
+    // Moved: numa(1,0) and the pool keep their generations but lose the usage.
+    await allocate(cached, u(700), 1, { [numa(2, 1)]: { VCPU: 4, MEMORY_MB: 2048 } });
+    await agree('moved');
+    await gql(cached, `mutation { deleteAllocations(input: {consumerUuid: "${u(700)}"}) { __typename } }`);
+    await allocate(cached, u(701), null, { [numa(3, 0)]: { VCPU: 4 } });
+    await gql(cached, `mutation { deleteAllocations(input: {consumerUuid: "${u(701)}"}) { __typename } }`);
+    await agree('deleted allocations');
+
+    await gql(cached, `mutation($i: SetInventoryInput!) { setInventory(input: $i) { __typename } }`, {
+      i: { providerUuid: numa(3, 1), providerGeneration: await generation(cached, numa(3, 1)), inventory: { resourceClass: 'VCPU', total: 1 } },
+    });
+    await agree('inventory changed');
+    await gql(cached, `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { __typename } }`, {
+      i: { providerUuid: cn(2), providerGeneration: await generation(cached, cn(2)), traits: ['HW_CPU_X86_AVX2'] },
+    });
+    await gql(cached, `mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { __typename } }`, {
+      i: { providerUuid: POOL, providerGeneration: await generation(cached, POOL), aggregates: [] },
+    });
+    await agree('traits and aggregates changed');
+
+    // A subtree moves to another tree, a provider goes, another comes.
+    await gql(cached, `mutation { updateResourceProvider(input: {uuid: "${numa(1, 1)}", parentUuid: "${cn(3)}"}) { __typename } }`);
+    await agree('reparented');
+    await gql(cached, `mutation { deleteResourceProvider(input: {uuid: "${numa(2, 0)}"}) { __typename } }`);
+    await createProvider(cached, cn(4), null, { VCPU: 8, MEMORY_MB: 4096, DISK_GB: 50 });
+    await agree('deleted and created');
+
+    // A trait first seen after the cache was filled.
+    await gql(cached, `mutation { ensureTrait(input: {name: "CUSTOM_LATE"}) { created } }`);
+    await gql(cached, `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { __typename } }`, {
+      i: { providerUuid: numa(3, 0), providerGeneration: await generation(cached, numa(3, 0)), traits: ['CUSTOM_LATE'] },
+    });
+    await agree('new trait');
+  });
+
+  it('sees a write made through another connection', async () => {
+    const before = cached.db.cache!.stats.reloads;
+    await allocate(direct, u(800), null, { [cn(4)]: { VCPU: 8 } });
+    await agree('foreign write');
+    expect(cached.db.cache!.stats.reloads).toBe(before + 1);
+    const vcpu = (await ask(cached, { groups: [{ resources: { MEMORY_MB: 1 } }] })) as any;
+    expect(JSON.stringify(vcpu)).toContain('"used":8');
+  });
+
+  it('costs one statement per question while nothing changes, and re-reads only what a claim touched', async () => {
+    const q = QUESTIONS[0];
+    await ask(cached, q);
+    const stats = cached.db.stats;
+    let before = stats.statements;
+    for (let i = 0; i < 5; i++) await ask(cached, q);
+    expect(stats.statements - before).toBe(5); // the PRAGMA data_version check, nothing else
+
+    const cache = cached.db.cache!;
+    const [reloads, reads] = [cache.stats.reloads, cache.stats.providerReads];
+    await allocate(cached, u(801), null, { [numa(3, 0)]: { VCPU: 1 }, [cn(3)]: { DISK_GB: 1 } });
+    before = stats.statements;
+    const after = (await ask(cached, q)) as any;
+    expect(cache.stats.reloads).toBe(reloads);
+    expect(cache.stats.providerReads).toBe(reads + 2);
+    expect(stats.statements - before).toBe(3); // version check, then providers and inventories of the two
+    expect(JSON.stringify(after)).toEqual(JSON.stringify(await ask(direct, q)));
+  });
+});
