@@ -1,6 +1,6 @@
 // Benchmarks side by side with the reference (OpenStack Placement 8.0.0, REST).
 //   npm run bench -- [--target URL] [--reference URL] [--scenario flat|nested|scale|all]
-//                    [--db postgresql://...] [--size N] [--json FILE]
+//                    [--db postgresql://...] [--size N] [--json FILE] [--quick] [--profile DIR]
 // Without --target it builds and starts this server on a fresh database (SQLite in a temp dir, or
 // a fresh schema on --db). With --reference it empties that server and runs the same workloads on
 // it in the same run. Prints a table with ratios and writes the same figures as JSON.
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     size: { type: 'string' },
     json: { type: 'string', default: 'bench-results.json' },
     quick: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +51,8 @@ async function startServer(existing?: string): Promise<{ url: string; pid: numbe
   const bulk = { LOG_REQUESTS: 'off', LIMIT_ALIASES: '100000', LIMIT_TOKENS: '10000000', LIMIT_COST: '1000000000', LIMIT_BODY_BYTES: '100000000' };
   // Started exactly as `npm start` starts it (same node flags), minus npm in between.
   const startArgs = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start.split(' ').slice(1);
+  // --profile DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  if (values.profile) startArgs.unshift('--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`);
   const child = spawn(process.execPath, startArgs, { cwd: root, env: { ...process.env, ...bulk, DATABASE_URL: url, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const served = await new Promise<string>((resolve, reject) => {
     let out = '';
