@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { flat, nested, type Workload } from './bench/workloads.ts';
 import { GraphqlTarget, RestTarget, type Target, type ClaimResult } from './bench/targets.ts';
+import { closeConnections } from './bench/http.ts';
 import { concurrent, memoryOf, pidListeningOn, sequential, type Latencies } from './bench/measure.ts';
 import { Reference } from '../test/conformance/rest.ts';
 import type { ProviderSpec } from '../test/conformance/model.ts';
@@ -211,6 +212,7 @@ try {
   }
 } finally {
   server?.child.kill('SIGTERM');
+  closeConnections();
 }
 const machine = { node: process.version, cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model, db: values.db ? 'postgresql' : 'sqlite' };
 writeFileSync(values.json!, `${JSON.stringify({ machine, results }, null, 1)}\n`);

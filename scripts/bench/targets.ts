@@ -1,7 +1,8 @@
 // The two servers under measurement, behind one interface: this one over GraphQL, the reference
 // over REST (microversion 1.39). Every call is real HTTP on loopback.
 import { candidatesInput } from '../../test/conformance/ours.ts';
-import { queryString, Reference, referenceFetch } from '../../test/conformance/rest.ts';
+import { queryString, Reference } from '../../test/conformance/rest.ts';
+import { httpRequest, type HttpAnswer } from './http.ts';
 import { inventoryOf, type CandidateRequest, type ProviderSpec } from '../../test/conformance/model.ts';
 
 export type Allocations = { providerUuid: string; resources: Record<string, number> }[];
@@ -19,10 +20,7 @@ export interface Target {
   dashboard?(): Promise<number>;
 }
 
-async function json(res: Response): Promise<any> {
-  const text = await res.text();
-  return text ? JSON.parse(text) : null;
-}
+const json = (res: HttpAnswer): any => (res.text ? JSON.parse(res.text) : null);
 
 export class GraphqlTarget implements Target {
   name = 'placement-graphql';
@@ -33,8 +31,7 @@ export class GraphqlTarget implements Target {
   ) {}
 
   async gql(query: string, variables?: unknown): Promise<any> {
-    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-    return json(res);
+    return json(await httpRequest(this.url, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ query, variables })));
   }
 
   private async ensureNames(providers: ProviderSpec[]) {
@@ -144,13 +141,16 @@ export class RestTarget implements Target {
     this.driver = new Reference(base);
   }
 
+  /** As referenceFetch, through the bench's client. */
   call(method: string, path: string, body?: unknown) {
-    return referenceFetch(this.base, method, path, body);
+    const headers: Record<string, string> = { 'x-auth-token': 'admin', 'openstack-api-version': 'placement 1.39', accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return httpRequest(this.base + path, method, headers, body === undefined ? undefined : JSON.stringify(body));
   }
 
   private async must(method: string, path: string, body?: unknown) {
     const res = await this.call(method, path, body);
-    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${await res.text()}`);
+    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${res.text}`);
     return json(res);
   }
 
@@ -177,7 +177,7 @@ export class RestTarget implements Target {
       consumer_type: 'INSTANCE',
     });
     if (res.status === 204) return 'OK';
-    const body = await res.text();
+    const body = res.text;
     if (res.status === 409) return /concurrent_update/.test(body) ? 'CONFLICT' : 'CAPACITY';
     return 'ERROR';
   }
