@@ -9,6 +9,8 @@ const env = z.object({
   PLACEMENT_MAX_CANDIDATES: z.coerce.number().int().min(-1).default(100_000),
   /** Order in which viable roots are visited when generating candidates. */
   PLACEMENT_CANDIDATE_STRATEGY: z.enum(['depth-first', 'breadth-first']).default('breadth-first'),
+  /** Answer a candidates question asked again before anything changed from memory (SQLite's world cache). */
+  PLACEMENT_CANDIDATE_MEMO: z.enum(['on', 'off']).default('on'),
   AUTH: z.enum(['none', 'token-file', 'jwt']).default('none'),
   AUTH_TOKEN_FILE: z.string().optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -39,6 +41,7 @@ export interface Limits {
 
 export interface Config {
   candidates: SearchOptions;
+  candidateMemo: boolean;
   auth: AuthSettings;
   limits: Limits;
   introspection: boolean;
@@ -53,6 +56,7 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
       maxCandidates: e.PLACEMENT_MAX_CANDIDATES === -1 ? null : e.PLACEMENT_MAX_CANDIDATES,
       strategy: e.PLACEMENT_CANDIDATE_STRATEGY,
     },
+    candidateMemo: e.PLACEMENT_CANDIDATE_MEMO === 'on',
     auth: {
       mode: e.AUTH,
       tokenFile: e.AUTH_TOKEN_FILE,

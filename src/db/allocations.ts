@@ -49,18 +49,30 @@ function validate(writes: readonly ConsumerAllocations[]): ConsumerAllocations[]
   return clean;
 }
 
-/** Ids for external project/user/type names, inserting those first seen (usually none are new: one read). */
-async function ensureNames(tx: Tx, table: 'projects' | 'users' | 'consumer_types', column: 'external_id' | 'name', names: string[]) {
-  const unique = [...new Set(names)];
-  const t = P.raw(table);
-  const c = P.raw(column);
-  const read = async () =>
-    new Map(numbers(await tx.$queryRaw<{ id: number; name: string }[]>`SELECT id, ${c} AS name FROM ${t} WHERE ${c} IN (${P.join(unique)})`).map((r) => [r.name, r.id]));
-  const ids = await read();
-  const missing = unique.filter((n) => !ids.has(n));
-  if (!missing.length) return ids;
-  await tx.$executeRaw`INSERT INTO ${t} (${c}) VALUES ${P.join(missing.map((n) => P.sql`(${n})`))} ON CONFLICT DO NOTHING`;
-  return read();
+type NameTable = 'projects' | 'users' | 'consumer_types';
+const NAME_COLUMN: Record<NameTable, 'external_id' | 'name'> = { projects: 'external_id', users: 'external_id', consumer_types: 'name' };
+
+/**
+ * Ids of the projects, users and consumer types named, inserting those first seen. Usually none
+ * is new: then one statement reads all three.
+ */
+async function ensureNames(tx: Tx, wanted: Record<NameTable, string[]>): Promise<Record<NameTable, Map<string, number>>> {
+  const tables = Object.keys(wanted) as NameTable[];
+  const read = async (which: NameTable[]) => {
+    const parts = which.map(
+      (t) => P.sql`SELECT ${P.raw(`'${t}'`)} AS tbl, id, ${P.raw(NAME_COLUMN[t])} AS name FROM ${P.raw(t)} WHERE ${P.raw(NAME_COLUMN[t])} IN (${P.join([...new Set(wanted[t])])})`,
+    );
+    return numbers(await tx.$queryRaw<{ tbl: NameTable; id: number; name: string }[]>`${P.join(parts, ' UNION ALL ')}`);
+  };
+  const ids = Object.fromEntries(tables.map((t) => [t, new Map<string, number>()])) as Record<NameTable, Map<string, number>>;
+  for (const r of await read(tables)) ids[r.tbl].set(r.name, r.id);
+  const incomplete = tables.filter((t) => wanted[t].some((n) => !ids[t].has(n)));
+  for (const t of incomplete) {
+    const missing = [...new Set(wanted[t].filter((n) => !ids[t].has(n)))];
+    await tx.$executeRaw`INSERT INTO ${P.raw(t)} (${P.raw(NAME_COLUMN[t])}) VALUES ${P.join(missing.map((n) => P.sql`(${n})`))} ON CONFLICT DO NOTHING`;
+  }
+  if (incomplete.length) for (const r of await read(incomplete)) ids[r.tbl].set(r.name, r.id);
+  return ids;
 }
 
 /**
@@ -83,7 +95,7 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
   if (unknown.length) throw new DomainError('BAD_VALUE', `Unknown resource class(es): ${unknown.join(', ')}`);
 
   const oldConsumers = [...existing.values()];
-  const oldAllocations = await allocationsOfConsumers(tx, oldConsumers.map((c) => c.id));
+  const oldAllocations = oldConsumers.length ? await allocationsOfConsumers(tx, oldConsumers.map((c) => c.id)) : [];
 
   // Generations to compare-and-swap, as in the reference: the providers a consumer now allocates
   // from, and for a consumer emptied out the providers it held (providers merely left behind by a
@@ -94,7 +106,7 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
     if (w.allocations.length) for (const a of w.allocations) targets.add(providers.get(a.providerUuid)!.id);
     else for (const a of oldAllocations) if (a.consumerUuid === w.consumerUuid) targets.add(a.providerId);
   }
-  const seen = await lockProviders(tx, [...targets]);
+  const seen = await lockProviders(tx, [...targets], new Map([...providers.values()].map((p) => [p.id, p.generation])));
   await checkAgainstUsage(tx, writes, providers, oldConsumers);
 
   // Write: consumers first (a consumer row must exist before its allocations reference it).
@@ -102,9 +114,11 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
   const emptied = writes.filter((w) => !w.allocations.length && existing.has(w.consumerUuid)).map((w) => existing.get(w.consumerUuid)!);
   const consumerIds = new Map<string, number>();
   if (kept.length) {
-    const projects = await ensureNames(tx, 'projects', 'external_id', kept.map((w) => w.projectId));
-    const users = await ensureNames(tx, 'users', 'external_id', kept.map((w) => w.userId));
-    const types = await ensureNames(tx, 'consumer_types', 'name', kept.map((w) => w.consumerType));
+    const { projects, users, consumer_types: types } = await ensureNames(tx, {
+      projects: kept.map((w) => w.projectId),
+      users: kept.map((w) => w.userId),
+      consumer_types: kept.map((w) => w.consumerType),
+    });
     for (const w of kept) {
       const old = existing.get(w.consumerUuid);
       const [projectId, userId, typeId] = [projects.get(w.projectId)!, users.get(w.userId)!, types.get(w.consumerType)!];
@@ -120,8 +134,9 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
       }
     }
   }
-  const touched = [...consumerIds.values(), ...emptied.map((c) => c.id)];
-  if (touched.length) await tx.$executeRaw`DELETE FROM allocations WHERE consumer_id IN (${P.join(touched)})`;
+  // Only consumers that existed before hold allocations to replace.
+  const replaced = oldConsumers.map((c) => c.id);
+  if (replaced.length) await tx.$executeRaw`DELETE FROM allocations WHERE consumer_id IN (${P.join(replaced)})`;
   const rows = kept.flatMap((w) =>
     w.allocations.flatMap((a) =>
       a.resources.map((r) => P.sql`(${providers.get(a.providerUuid)!.id}, ${consumerIds.get(w.consumerUuid)}, ${classes.get(r.resourceClass)}, ${r.amount})`),

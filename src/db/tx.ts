@@ -20,12 +20,15 @@ const ROW_LOCKS = Symbol('rowLocks');
  * PostgreSQL runs READ COMMITTED with row locks taken in id order: concurrent claims on the same
  * providers queue here instead of losing compare-and-swaps (which clients would see as conflicts
  * after the retries run out), and the usage read after the lock includes every committed claim.
- * SQLite has one writer at a time, so plain reads are already current.
+ * SQLite has one writer at a time, so generations this transaction already read (`known`) are
+ * current and need no second read.
  */
-export async function lockProviders(tx: Tx, ids: readonly number[]): Promise<Map<number, number>> {
+export async function lockProviders(tx: Tx, ids: readonly number[], known?: ReadonlyMap<number, number>): Promise<Map<number, number>> {
   if (!ids.length) return new Map();
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  const lock = (tx as Record<symbol, unknown>)[ROW_LOCKS] ? P.sql`FOR UPDATE` : P.empty;
+  const locking = Boolean((tx as Record<symbol, unknown>)[ROW_LOCKS]);
+  if (!locking && known && sorted.every((id) => known.has(id))) return new Map(sorted.map((id) => [id, known.get(id)!]));
+  const lock = locking ? P.sql`FOR UPDATE` : P.empty;
   const rows = await tx.$queryRaw<{ id: number; generation: number }[]>`SELECT id, generation FROM resource_providers WHERE id IN (${P.join(sorted)}) ORDER BY id ${lock}`;
   return new Map(rows.map((r) => [Number(r.id), Number(r.generation)]));
 }

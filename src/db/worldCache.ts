@@ -66,16 +66,17 @@ export class WorldCache {
 
   /**
    * What `compute` derives from the world, computed once while the world stays as it is: the same
-   * question asked again before the next change gets the same answer. A few answers are kept.
+   * question asked again before the next change gets the same answer. A few answers are kept, and
+   * only those `keep` accepts (and no failure: a bad request is judged again).
    */
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  memo<T>(key: string, compute: () => Promise<T>, keep: (answer: T) => boolean = () => true): Promise<T> {
     let answer = this.derived.get(key) as Promise<T> | undefined;
     if (!answer) {
       if (this.derived.size >= MEMO_ENTRIES) this.derived.delete(this.derived.keys().next().value!);
       const computing = (answer = compute());
       this.derived.set(key, computing);
-      // A failed answer (a bad request) is not kept.
-      computing.catch(() => this.derived.get(key) === computing && this.derived.delete(key));
+      const forget = () => this.derived.get(key) === computing && this.derived.delete(key);
+      computing.then((a) => keep(a) || forget(), forget);
     }
     return answer;
   }

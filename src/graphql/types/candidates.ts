@@ -162,6 +162,9 @@ function view(world: World, result: CandidatesResult): { allocationRequests: Can
   };
 }
 
+/** Larger answers are not kept by the memo: they would hold a lot of memory for a rare question. */
+const MEMO_MAX_CANDIDATES = 10_000;
+
 /** Trees loaded per wanted candidate on a first, partial pass; most trees give at least one. */
 const ROOTS_PER_CANDIDATE = 2;
 
@@ -176,7 +179,8 @@ async function findCandidates(ctx: Context, input: CandidatesInput, limit?: numb
   await cache.fresh(tx ?? ctx.db.writer);
   const answer = () => searchAndView(ctx, req, async (maxRoots) => cache.world(req, maxRoots));
   // The same question about an unchanged world has the same answer (randomised ones aside).
-  return tx || req.randomize ? answer() : cache.memo(requestKey(req), answer);
+  if (tx || req.randomize || !ctx.config.candidateMemo) return answer();
+  return cache.memo(requestKey(req), answer, (a) => a.allocationRequests.length <= MEMO_MAX_CANDIDATES);
 }
 
 async function searchAndView(ctx: Context, req: CandidatesRequest, worldFor: (maxRoots?: number) => Promise<World & { truncated: boolean }>): Promise<Answer> {
