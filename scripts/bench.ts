@@ -114,6 +114,15 @@ async function measure(t: Target, w: Workload, scenario: string): Promise<void> 
   figures['claims/s c10'] = cc.perSecond;
   const count = (r: ClaimResult) => cc.results.filter((x) => x === r).length;
   figures['claims c10 ok/lost'] = `${count('OK')}/${cc.results.length - count('OK') + cc.errors}`;
+  if (t.claimOneStep) {
+    // Not comparable figure for figure: the reference has no such call. Shown for what a scheduler gains.
+    const one = () => t.claimOneStep!(randomUUID(), w.request);
+    const oneSeq = await sequential(one, Q ? 10 : 50, 60_000);
+    figures['one-step claims/s sequential (this server only)'] = Math.round((1000 / oneSeq.mean) * 100) / 100;
+    const oneC10 = await concurrent(one, Q ? 50 : 200, 10, 120_000);
+    figures['one-step claims/s c10 (this server only)'] = oneC10.perSecond;
+    figures['one-step claims c10 ok/lost'] = `${oneC10.results.filter((x) => x === 'OK').length}/${oneC10.results.filter((x) => x !== 'OK').length + oneC10.errors}`;
+  }
   const mem = memoryOf(t.pid);
   figures['peak memory MiB'] = mem?.peakMiB;
   results.push({ scenario, target: t.name, figures });

@@ -18,6 +18,8 @@ export interface Target {
   claim(consumer: string, allocations: Allocations): Promise<ClaimResult>;
   /** Every tree with inventories, usages, traits and aggregates; returns how many providers were read. */
   dashboard?(): Promise<number>;
+  /** Search and claim in one call, where the API has it. */
+  claimOneStep?(consumer: string, req: CandidateRequest): Promise<ClaimResult>;
 }
 
 const json = (res: HttpAnswer): any => (res.text ? JSON.parse(res.text) : null);
@@ -111,6 +113,16 @@ export class GraphqlTarget implements Target {
     const code = r.errors?.[0]?.extensions?.code;
     if (code && code !== 'CONCURRENT_UPDATE' && code !== 'CAPACITY_EXCEEDED' && process.env.BENCH_DEBUG) console.error(JSON.stringify(r.errors));
     return !code ? 'OK' : code === 'CONCURRENT_UPDATE' ? 'CONFLICT' : code === 'CAPACITY_EXCEEDED' ? 'CAPACITY' : 'ERROR';
+  }
+
+  /** This server's own way: search and claim in one request (claimAllocationCandidate). */
+  async claimOneStep(consumer: string, req: CandidateRequest): Promise<ClaimResult> {
+    const r = await this.gql(
+      `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $i) { consumer { generation } } }`,
+      { i: { request: candidatesInput(req), consumerUuid: consumer, consumerGeneration: null, projectId: 'bench', userId: 'bench', consumerType: 'INSTANCE' } },
+    );
+    const code = r.errors?.[0]?.extensions?.code;
+    return !code ? 'OK' : code === 'NO_CANDIDATE' || code === 'CAPACITY_EXCEEDED' ? 'CAPACITY' : code === 'CONCURRENT_UPDATE' ? 'CONFLICT' : 'ERROR';
   }
 
   async dashboard(): Promise<number> {
