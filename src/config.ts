@@ -9,7 +9,7 @@ const env = z.object({
   PLACEMENT_MAX_CANDIDATES: z.coerce.number().int().min(-1).default(100_000),
   /** Order in which viable roots are visited when generating candidates. */
   PLACEMENT_CANDIDATE_STRATEGY: z.enum(['depth-first', 'breadth-first']).default('breadth-first'),
-  /** Answer a candidates question asked again before anything changed from memory (SQLite's world cache). */
+  /** Answer a candidates question asked again before anything changed from memory. */
   PLACEMENT_CANDIDATE_MEMO: z.enum(['on', 'off']).default('on'),
   AUTH: z.enum(['none', 'token-file', 'jwt']).default('none'),
   AUTH_TOKEN_FILE: z.string().optional(),

@@ -13,6 +13,7 @@ import { PrismaClient as PgPrismaClient } from './generated-pg/client.ts';
 import { applyMigrations } from './migrator.ts';
 import { seedStandardNames } from './seed.ts';
 import { WorldCache } from './worldCache.ts';
+import { AnswerMemo } from './answerMemo.ts';
 
 export type Prisma = PrismaClient;
 /** What both a client and an interactive transaction offer: raw SQL and the model API. */
@@ -29,6 +30,8 @@ export interface Database {
   stats: { statements: number };
   /** The candidate search's world kept in memory (SQLite; null on PostgreSQL or when turned off). */
   cache: WorldCache | null;
+  /** Candidates answers per change token. */
+  memo: AnswerMemo;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,7 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
     reader,
     stats,
     cache: process.env.PLACEMENT_WORLD_CACHE === 'off' ? null : new WorldCache(reader),
+    memo: new AnswerMemo(),
     async close() {
       await Promise.all([writer.$disconnect(), reader.$disconnect()]);
     },
@@ -178,6 +182,7 @@ async function openPostgres(url: string): Promise<Database> {
       reader: client,
       stats,
       cache: null,
+      memo: new AnswerMemo(),
       async close() {
         await client.$disconnect();
       },

@@ -12,9 +12,6 @@ import { assertNamesKnown, type CandidatesRequest } from '../domain/candidates/r
 import { indexTrees, sameStructure, selectWorld, type WorldTrees } from '../domain/candidates/trees.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
 
-/** Answers kept by memo(); each can be large (thousands of candidates). */
-const MEMO_ENTRIES = 8;
-
 export class WorldCache {
   private providers = new Map<number, WorldProvider>();
   private classes = new Map<string, number>();
@@ -24,8 +21,8 @@ export class WorldCache {
   private pending: ChangeSet = { ...noChanges(), all: true };
   private dataVersion: number | null = null;
   private refreshing: Promise<void> | null = null;
-  /** Answers derived from the world as it is now (see memo), dropped at the next change. */
-  private derived = new Map<string, Promise<unknown>>();
+  /** Bumped after every refresh: answers derived from the world are keyed by it (see changeToken). */
+  private version = 0;
   /** Full reloads and provider re-reads so far (tests and logs read them). */
   readonly stats = { reloads: 0, providerReads: 0 };
 
@@ -64,21 +61,9 @@ export class WorldCache {
     return selectWorld(this.providers, this.trees, req, this.classes, maxRoots);
   }
 
-  /**
-   * What `compute` derives from the world, computed once while the world stays as it is: the same
-   * question asked again before the next change gets the same answer. A few answers are kept, and
-   * only those `keep` accepts (and no failure: a bad request is judged again).
-   */
-  memo<T>(key: string, compute: () => Promise<T>, keep: (answer: T) => boolean = () => true): Promise<T> {
-    let answer = this.derived.get(key) as Promise<T> | undefined;
-    if (!answer) {
-      if (this.derived.size >= MEMO_ENTRIES) this.derived.delete(this.derived.keys().next().value!);
-      const computing = (answer = compute());
-      this.derived.set(key, computing);
-      const forget = () => this.derived.get(key) === computing && this.derived.delete(key);
-      computing.then((a) => keep(a) || forget(), forget);
-    }
-    return answer;
+  /** Names the world as it is now; a different token after any change, never an old one again. */
+  get changeToken(): string {
+    return `sqlite:${this.version}`;
   }
 
   private async refresh(): Promise<void> {
@@ -108,8 +93,8 @@ export class WorldCache {
       merge(this.pending, work);
       throw err;
     } finally {
-      // Last, so that an answer computed while the refresh ran (from the world before it) goes too.
-      this.derived.clear();
+      // Last: an answer computed while the refresh ran keeps the old token, which no one asks for again.
+      this.version++;
     }
   }
 

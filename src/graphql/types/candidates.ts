@@ -7,6 +7,7 @@ import { searchCandidates, type CandidatesResult } from '../../domain/candidates
 import type { World, WorldProvider } from '../../domain/candidates/world.ts';
 import { capacity } from '../../domain/inventory.ts';
 import { loadWorld } from '../../db/candidates.ts';
+import { postgresChangeToken } from '../../db/answerMemo.ts';
 import { LostRace, writeTransaction } from '../../db/tx.ts';
 import { writeAllocations } from '../../db/allocations.ts';
 import type { Tx } from '../../db/client.ts';
@@ -175,12 +176,15 @@ async function findCandidates(ctx: Context, input: CandidatesInput, limit?: numb
   const req = normaliseCandidatesRequest(input);
   if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
   const cache = ctx.db.cache;
-  if (!cache) return searchAndView(ctx, req, (maxRoots) => loadWorld(tx ?? ctx.db.reader, req, ctx.db.kind, maxRoots));
-  await cache.fresh(tx ?? ctx.db.writer);
-  const answer = () => searchAndView(ctx, req, async (maxRoots) => cache.world(req, maxRoots));
-  // The same question about an unchanged world has the same answer (randomised ones aside).
+  if (cache) await cache.fresh(tx ?? ctx.db.writer);
+  const answer = () =>
+    searchAndView(ctx, req, cache ? async (maxRoots) => cache.world(req, maxRoots) : (maxRoots) => loadWorld(tx ?? ctx.db.reader, req, ctx.db.kind, maxRoots));
+  // The same question about an unchanged database has the same answer (randomised ones aside; a
+  // one-step claim searches inside its transaction). Without a cache, the token costs one statement.
   if (tx || req.randomize || !ctx.config.candidateMemo) return answer();
-  return cache.memo(requestKey(req), answer, (a) => a.allocationRequests.length <= MEMO_MAX_CANDIDATES);
+  const token = cache?.changeToken ?? (ctx.db.kind === 'postgres' ? await postgresChangeToken(ctx.db.reader) : null);
+  if (token === null) return answer();
+  return ctx.db.memo.get(token, requestKey(req), answer, (a) => a.allocationRequests.length <= MEMO_MAX_CANDIDATES);
 }
 
 async function searchAndView(ctx: Context, req: CandidatesRequest, worldFor: (maxRoots?: number) => Promise<World & { truncated: boolean }>): Promise<Answer> {

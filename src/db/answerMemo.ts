@@ -1,0 +1,36 @@
+// Answers to questions about the database as it stood at a change token, kept a while: the same
+// question asked again before anything changed gets the same answer without searching again.
+// A token names one committed state and never comes back once anything changed, so an entry under
+// an old token is simply never asked for again and ages out.
+import type { Tx } from './client.ts';
+
+/** Answers kept; each can be large (thousands of candidates). */
+const ENTRIES = 8;
+
+export class AnswerMemo {
+  private entries = new Map<string, Promise<unknown>>();
+
+  /** `compute`'s answer for `key` at `token`; kept only when `keep` accepts it (a failure never is). */
+  get<T>(token: string, key: string, compute: () => Promise<T>, keep: (answer: T) => boolean = () => true): Promise<T> {
+    const id = `${token}\n${key}`;
+    let answer = this.entries.get(id) as Promise<T> | undefined;
+    if (!answer) {
+      if (this.entries.size >= ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+      const computing = (answer = compute());
+      this.entries.set(id, computing);
+      const forget = () => this.entries.get(id) === computing && this.entries.delete(id);
+      computing.then((a) => keep(a) || forget(), forget);
+    }
+    return answer;
+  }
+}
+
+/**
+ * PostgreSQL's change token: the current transaction snapshot (xmin:xmax:in-progress xids). Only
+ * writing transactions take ids, so it stays the same exactly while nothing could have been
+ * written; any write anywhere in the cluster changes it, which is only ever too careful.
+ */
+export async function postgresChangeToken(db: Tx): Promise<string> {
+  const [row] = await db.$queryRaw<{ token: string }[]>`SELECT pg_current_snapshot()::text AS token`;
+  return `pg:${row.token}`;
+}
