@@ -54,7 +54,7 @@ export class WorldCache {
     while (this.refreshing || !isEmpty(this.pending)) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = null)));
   }
 
-  /** The trees a request can use (see selectWorld); call right after fresh(), before any other await. */
+  /** The trees a request can use (see selectWorld), from the world as last refreshed: call after fresh(). */
   world(req: CandidatesRequest, maxRoots?: number): World & { truncated: boolean } {
     assertNamesKnown(req, (c) => this.classes.has(c), (t) => this.traits.has(t));
     this.trees ??= indexTrees(this.providers);
