@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { createApp, type App } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
-import { openTestDatabase, testingPostgres, type TestDatabase } from './database.ts';
+import { openTestDatabase, type TestDatabase } from './database.ts';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from './conformance/ours.ts';
 import type { CandidateRequest } from './conformance/model.ts';
 import { u } from './helpers.ts';
@@ -76,7 +76,7 @@ async function createProvider(side: Side, uuid: string, parentUuid: string | nul
   if (aggregates.length) await gql(side, `mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, aggregates } });
 }
 
-describe.skipIf(testingPostgres())('world cache (SQLite)', () => {
+describe('world cache (SQLite; not run in the PostgreSQL project)', () => {
   let test: TestDatabase;
   let cached: Side;
   let direct: Side;
