@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { Database } from '../src/db/client.ts';
 import { openTestDatabase } from './database.ts';
-import { createApp } from '../src/app.ts';
+import { createApp, type App } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 
 export interface GqlResult<T = any> {
@@ -46,6 +46,28 @@ export async function setup(env: Record<string, string> = {}): Promise<Harness> 
       return res.errors![0].message;
     },
     close: drop,
+  };
+}
+
+/** An app over a database already open (say, a second connection to a test database). */
+export interface AppOn {
+  db: Database;
+  app: App;
+  /** Runs an operation that must succeed and returns its data. */
+  must(query: string, variables?: Record<string, unknown>): Promise<any>;
+}
+
+export function appOn(db: Database, env: Record<string, string> = {}): AppOn {
+  const app = createApp(db, configFromEnv(env));
+  return {
+    db,
+    app,
+    async must(query, variables) {
+      const res = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as GqlResult;
+      expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+      return body.data;
+    },
   };
 }
 

@@ -4,13 +4,11 @@
 // same questions. Then: a write by another connection is seen, an unchanged world costs one
 // statement per question, and a claim makes the next read re-read only the providers it touched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../src/db/client.ts';
-import { createApp, type App } from '../src/app.ts';
-import { configFromEnv } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from './conformance/ours.ts';
 import type { CandidateRequest } from './conformance/model.ts';
-import { u } from './helpers.ts';
+import { appOn, u, type AppOn } from './helpers.ts';
 
 const AGG_A = u(900);
 const POOL = u(50);
@@ -26,19 +24,7 @@ const QUESTIONS: CandidateRequest[] = [
   { groups: [{ resources: { VCPU: 1 }, required: ['CUSTOM_LATE'] }] },
 ];
 
-interface Side {
-  app: App;
-  db: Database;
-}
-
-async function gql(side: Side, query: string, variables?: Record<string, unknown>) {
-  const res = await side.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as { data?: any; errors?: unknown[] };
-  expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-  return body.data;
-}
-
-async function ask(side: Side, q: CandidateRequest) {
+async function ask(side: AppOn, q: CandidateRequest) {
   const res = await side.app.fetch('http://test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -48,10 +34,10 @@ async function ask(side: Side, q: CandidateRequest) {
   return body.errors ? { error: body.errors[0].extensions?.code } : toAnswer(body.data.allocationCandidates);
 }
 
-const generation = async (side: Side, uuid: string) => (await gql(side, `{ resourceProvider(uuid: "${uuid}") { generation } }`)).resourceProvider.generation;
+const generation = async (side: AppOn, uuid: string) => (await side.must(`{ resourceProvider(uuid: "${uuid}") { generation } }`)).resourceProvider.generation;
 
-const allocate = (side: Side, consumer: string, consumerGeneration: number | null, allocations: Record<string, Record<string, number>>) =>
-  gql(side, `mutation($input: SetAllocationsInput!) { setAllocations(input: $input) { consumers { uuid } } }`, {
+const allocate = (side: AppOn, consumer: string, consumerGeneration: number | null, allocations: Record<string, Record<string, number>>) =>
+  side.must(`mutation($input: SetAllocationsInput!) { setAllocations(input: $input) { consumers { uuid } } }`, {
     input: {
       consumer: {
         consumerUuid: consumer,
@@ -67,27 +53,27 @@ const allocate = (side: Side, consumer: string, consumerGeneration: number | nul
     },
   });
 
-async function createProvider(side: Side, uuid: string, parentUuid: string | null, inventories: Record<string, number>, traits: string[] = [], aggregates: string[] = []) {
-  await gql(side, `mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`, { i: { uuid, name: `rp-${uuid}`, parentUuid } });
+async function createProvider(side: AppOn, uuid: string, parentUuid: string | null, inventories: Record<string, number>, traits: string[] = [], aggregates: string[] = []) {
+  await side.must(`mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`, { i: { uuid, name: `rp-${uuid}`, parentUuid } });
   let g = 0;
   const inv = Object.entries(inventories).map(([resourceClass, total]) => ({ resourceClass, total }));
-  if (inv.length) await gql(side, `mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, inventories: inv } });
-  if (traits.length) await gql(side, `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, traits } });
-  if (aggregates.length) await gql(side, `mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, aggregates } });
+  if (inv.length) await side.must(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, inventories: inv } });
+  if (traits.length) await side.must(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, traits } });
+  if (aggregates.length) await side.must(`mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, aggregates } });
 }
 
 describe('world cache (SQLite; not run in the PostgreSQL project)', () => {
   let test: TestDatabase;
-  let cached: Side;
-  let direct: Side;
+  let cached: AppOn;
+  let direct: AppOn;
 
   beforeAll(async () => {
     test = await openTestDatabase();
-    cached = { db: test.db, app: createApp(test.db, configFromEnv({})) };
+    cached = appOn(test.db);
     process.env.PLACEMENT_WORLD_CACHE = 'off';
     try {
       const db = await openDatabase(test.url);
-      direct = { db, app: createApp(db, configFromEnv({})) };
+      direct = appOn(db);
     } finally {
       delete process.env.PLACEMENT_WORLD_CACHE;
     }
@@ -123,33 +109,33 @@ describe('world cache (SQLite; not run in the PostgreSQL project)', () => {
     // Moved: numa(1,0) and the pool keep their generations but lose the usage.
     await allocate(cached, u(700), 1, { [numa(2, 1)]: { VCPU: 4, MEMORY_MB: 2048 } });
     await agree('moved');
-    await gql(cached, `mutation { deleteAllocations(input: {consumerUuid: "${u(700)}"}) { __typename } }`);
+    await cached.must(`mutation { deleteAllocations(input: {consumerUuid: "${u(700)}"}) { __typename } }`);
     await allocate(cached, u(701), null, { [numa(3, 0)]: { VCPU: 4 } });
-    await gql(cached, `mutation { deleteAllocations(input: {consumerUuid: "${u(701)}"}) { __typename } }`);
+    await cached.must(`mutation { deleteAllocations(input: {consumerUuid: "${u(701)}"}) { __typename } }`);
     await agree('deleted allocations');
 
-    await gql(cached, `mutation($i: SetInventoryInput!) { setInventory(input: $i) { __typename } }`, {
+    await cached.must(`mutation($i: SetInventoryInput!) { setInventory(input: $i) { __typename } }`, {
       i: { providerUuid: numa(3, 1), providerGeneration: await generation(cached, numa(3, 1)), inventory: { resourceClass: 'VCPU', total: 1 } },
     });
     await agree('inventory changed');
-    await gql(cached, `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { __typename } }`, {
+    await cached.must(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { __typename } }`, {
       i: { providerUuid: cn(2), providerGeneration: await generation(cached, cn(2)), traits: ['HW_CPU_X86_AVX2'] },
     });
-    await gql(cached, `mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { __typename } }`, {
+    await cached.must(`mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { __typename } }`, {
       i: { providerUuid: POOL, providerGeneration: await generation(cached, POOL), aggregates: [] },
     });
     await agree('traits and aggregates changed');
 
     // A subtree moves to another tree, a provider goes, another comes.
-    await gql(cached, `mutation { updateResourceProvider(input: {uuid: "${numa(1, 1)}", parentUuid: "${cn(3)}"}) { __typename } }`);
+    await cached.must(`mutation { updateResourceProvider(input: {uuid: "${numa(1, 1)}", parentUuid: "${cn(3)}"}) { __typename } }`);
     await agree('reparented');
-    await gql(cached, `mutation { deleteResourceProvider(input: {uuid: "${numa(2, 0)}"}) { __typename } }`);
+    await cached.must(`mutation { deleteResourceProvider(input: {uuid: "${numa(2, 0)}"}) { __typename } }`);
     await createProvider(cached, cn(4), null, { VCPU: 8, MEMORY_MB: 4096, DISK_GB: 50 });
     await agree('deleted and created');
 
     // A trait first seen after the cache was filled.
-    await gql(cached, `mutation { ensureTrait(input: {name: "CUSTOM_LATE"}) { created } }`);
-    await gql(cached, `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { __typename } }`, {
+    await cached.must(`mutation { ensureTrait(input: {name: "CUSTOM_LATE"}) { created } }`);
+    await cached.must(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { __typename } }`, {
       i: { providerUuid: numa(3, 0), providerGeneration: await generation(cached, numa(3, 0)), traits: ['CUSTOM_LATE'] },
     });
     await agree('new trait');
