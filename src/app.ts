@@ -7,6 +7,7 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule, type DefinitionNode } fr
 import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import { limitPlugins } from './graphql/limits.ts';
+import { requestShape } from './graphql/requestShape.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
@@ -95,6 +96,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     plugins: [
       operations,
       readiness,
+      requestShape,
       drain,
       introspection,
       ...limitPlugins(config.limits),

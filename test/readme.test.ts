@@ -1,25 +1,74 @@
-// The README walk-through works as written: each ```graphql block runs, in order, without errors.
-import { readFileSync } from 'node:fs';
+// The README's walk-through is true as written: its examples are the files under examples/, and its
+// curl command line, run through bash against a real server process, sends each file as is and gets
+// the answers the README describes.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, type Harness } from './helpers.ts';
+import { openTestDatabase, type TestDatabase } from './database.ts';
+import { startReplica, stopReplica, type Replica } from './replicas.ts';
 
-let h: Harness;
-beforeAll(async () => (h = await setup()));
-afterAll(() => h.close());
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readme = readFileSync(`${root}/README.md`, 'utf8');
+const files = readdirSync(`${root}/examples`).filter((f) => f.endsWith('.graphql')).sort().map((f) => `examples/${f}`);
+// Each example is a ```graphql block right after the line naming its file.
+const shown = new Map([...readme.matchAll(/\(`(examples\/[\w-]+\.graphql)`\):\n\n```graphql\n([\s\S]*?)```/g)].map((m) => [m[1], m[2]]));
+const README_ORIGIN = 'http://127.0.0.1:8080';
+
+let database: TestDatabase;
+let server: Replica;
+let origin: string;
+
+/** Runs a README command line through bash against the test server; returns what curl printed. */
+const sh = (line: string) => execFileSync('bash', ['-c', line.replaceAll(README_ORIGIN, origin)], { cwd: root, encoding: 'utf8' });
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  server = await startReplica(database.url);
+  origin = new URL(server.url).origin;
+});
+afterAll(async () => {
+  await stopReplica(server);
+  await database.drop();
+});
 
 describe('README walk-through', () => {
-  it('runs every example in order and ends with the claimed usage', async () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]);
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
-    let last: any;
-    for (const block of blocks) last = await h.ok(block);
-    expect(last.usages).toEqual([
+  it('shows every example file exactly as it is, and no example that is not a file', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    expect([...shown.keys()]).toEqual(files);
+    for (const file of files) expect(shown.get(file), file).toBe(readFileSync(`${root}/${file}`, 'utf8'));
+    expect(readme.match(/```graphql\n/g)?.length).toBe(files.length);
+  });
+
+  it("runs every example in order with the README's curl command line", () => {
+    const command = readme.split('\n').find((l) => l.includes('--data-urlencode query@examples/'));
+    expect(command).toMatch(/^curl /);
+    const answers = files.map((file) => {
+      const answer = JSON.parse(sh(command!.replace(/examples\/[\w-]+\.graphql/, file)));
+      expect(answer.errors, `${file}: ${JSON.stringify(answer.errors)}`).toBeUndefined();
+      return answer.data;
+    });
+    const [created, inventories, candidates, claimed, usages] = answers;
+    expect(created.b.resourceProvider.root).toEqual({ name: 'cn1' });
+    expect(inventories.setInventories.resourceProvider.generation).toBe(1);
+    expect(candidates.allocationCandidates.allocationRequests).toHaveLength(1);
+    expect(claimed.setAllocations.consumers).toEqual([{ uuid: '0c3f0b7e-2a8a-4a7c-8d44-8a8f7a3f0001', generation: 1 }]);
+    expect(usages.usages).toEqual([
       { consumerType: 'INSTANCE', consumerCount: 1, resources: [{ resourceClass: 'MEMORY_MB', amount: 8192 }, { resourceClass: 'VCPU', amount: 4 }] },
     ]);
-    expect(last.resourceProvider.descendants[0].usages).toEqual([
+    expect(usages.resourceProvider.descendants[0].usages).toEqual([
       { resourceClass: 'VCPU', used: 4 },
       { resourceClass: 'MEMORY_MB', used: 8192 },
     ]);
+  });
+
+  it('answers a request with no usable query with a coded 4xx saying how to send one', () => {
+    // JSON without a content type: curl sends it as a form, so there is no query field.
+    const [noType, noTypeStatus] = sh(`curl -s -w '\\n%{http_code}' ${README_ORIGIN}/graphql -H 'x-graphql-yoga-csrf: 1' -d '{"query": "{ __typename }"}'`).split('\n');
+    expect(noTypeStatus).toBe('400');
+    expect(JSON.parse(noType).errors[0]).toMatchObject({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringContaining('--data-urlencode query@') });
+    const [unknownType, unknownTypeStatus] = sh(`curl -s -w '\\n%{http_code}' ${README_ORIGIN}/graphql -H 'x-graphql-yoga-csrf: 1' -H 'content-type: text/plain' -d '{ __typename }'`).split('\n');
+    expect(unknownTypeStatus).toBe('415');
+    expect(JSON.parse(unknownType).errors[0]).toMatchObject({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringContaining('content-type: application/json') });
   });
 });
