@@ -62,6 +62,12 @@ describe('README walk-through', () => {
     ]);
   });
 
+  it('documents the health endpoints with command lines that answer as described', () => {
+    const line = (path: string) => readme.split('\n').find((l) => l.startsWith(`curl -s ${README_ORIGIN}${path} `));
+    expect(sh(line('/healthz')!)).toBe('ok');
+    expect(sh(line('/readyz')!)).toBe('ready');
+  });
+
   it('answers a request with no usable query with a coded 4xx saying how to send one', () => {
     // JSON without a content type: curl sends it as a form, so there is no query field.
     const [noType, noTypeStatus] = sh(`curl -s -w '\\n%{http_code}' ${README_ORIGIN}/graphql -H 'x-graphql-yoga-csrf: 1' -d '{"query": "{ __typename }"}'`).split('\n');

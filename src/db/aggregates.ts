@@ -10,7 +10,7 @@ import { requireProvider } from './providers.ts';
 export async function setProviderAggregates(tx: Tx, uuid: string, generation: number | null, aggregates: readonly string[]) {
   const rp = await requireProvider(tx, uuid);
   if (generation !== null) expectGeneration('provider', uuid, generation, rp.generation);
-  const uuids = [...new Set(aggregates.map((a) => parse(schemas.uuid, a, 'aggregate uuid:')))];
+  const uuids = [...new Set(aggregates.map((a) => parse(schemas.uuid, a, 'aggregate uuid')))];
   await tx.$executeRaw`DELETE FROM resource_provider_aggregates WHERE resource_provider_id = ${rp.id}`;
   if (uuids.length) {
     await tx.$executeRaw`INSERT INTO aggregates (uuid) VALUES ${P.join(uuids.map((u) => P.sql`(${u})`))} ON CONFLICT DO NOTHING`;

@@ -5,6 +5,7 @@ import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
 import { DomainError } from '../domain/errors.ts';
 import { assertUnique, parse, schemas } from '../domain/names.ts';
+import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
 import { providersChanged } from './changes.ts';
 import { bumpProviderGeneration, expectGeneration, lockProviders, LostRace } from './tx.ts';
@@ -33,8 +34,8 @@ export interface ConsumerAllocations {
 /** Normalises ids and checks shapes before anything is read. */
 function validate(writes: readonly ConsumerAllocations[]): ConsumerAllocations[] {
   const clean = writes.map((w) => {
-    const consumerUuid = parse(schemas.uuid, w.consumerUuid, 'consumer uuid:');
-    const allocations = w.allocations.map((a) => ({ ...a, providerUuid: parse(schemas.uuid, a.providerUuid, 'provider uuid:') }));
+    const consumerUuid = parse(schemas.uuid, w.consumerUuid, 'consumer uuid');
+    const allocations = w.allocations.map((a) => ({ ...a, providerUuid: parse(schemas.uuid, a.providerUuid, 'provider uuid') }));
     validateAllocationShape(allocations, consumerUuid);
     return {
       ...w,
@@ -88,11 +89,10 @@ export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocatio
   const providerUuids = [...new Set(writes.flatMap((w) => w.allocations.map((a) => a.providerUuid)))];
   const providers = new Map((await providersByUuid(tx, providerUuids)).map((p) => [p.uuid, p]));
   const missing = providerUuids.filter((u) => !providers.has(u));
-  if (missing.length) throw new DomainError('NOT_FOUND', `Allocation for provider(s) that do not exist: ${missing.join(', ')}`);
+  if (missing.length) throw noSuchProviders(missing);
   const classNames = [...new Set(writes.flatMap((w) => w.allocations.flatMap((a) => a.resources.map((r) => r.resourceClass))))];
   const classes = await classIds(tx, classNames);
-  const unknown = classNames.filter((n) => !classes.has(n));
-  if (unknown.length) throw new DomainError('BAD_VALUE', `Unknown resource class(es): ${unknown.join(', ')}`);
+  assertKnown('resource class', classNames, (n) => classes.has(n));
 
   const oldConsumers = [...existing.values()];
   const oldAllocations = oldConsumers.length ? await allocationsOfConsumers(tx, oldConsumers.map((c) => c.id)) : [];
@@ -172,7 +172,7 @@ async function checkAgainstUsage(tx: Tx, writes: ConsumerAllocations[], provider
  * writing an empty set, this leaves provider generations alone: the reference does the same.
  */
 export async function deleteAllocations(tx: Tx, consumerUuid: string): Promise<void> {
-  const uuid = parse(schemas.uuid, consumerUuid, 'consumer uuid:');
+  const uuid = parse(schemas.uuid, consumerUuid, 'consumer uuid');
   const [consumer] = await consumersByUuid(tx, [uuid]);
   if (!consumer) throw new DomainError('NOT_FOUND', `No allocations for consumer ${uuid}`);
   const freed = await tx.$queryRaw<{ id: number }[]>`DELETE FROM allocations WHERE consumer_id = ${consumer.id} RETURNING resource_provider_id AS id`;

@@ -3,6 +3,7 @@ import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
 import { DomainError } from '../domain/errors.ts';
 import { assertUnique } from '../domain/names.ts';
+import { assertKnown } from '../domain/messages.ts';
 import { validateInventory, type Inventory, type InventoryInput } from '../domain/inventory.ts';
 import { bumpProviderGeneration, expectGeneration } from './tx.ts';
 import { classIds, inventoriesOf, numbers, type ProviderRow } from './reads.ts';
@@ -10,13 +11,10 @@ import { requireProvider } from './providers.ts';
 
 /** Validates a whole set of inventories and resolves their classes. */
 export async function validateInventories(tx: Tx, inputs: readonly InventoryInput[]): Promise<(Inventory & { classId: number })[]> {
-  assertUnique(inputs.map((i) => i.resourceClass), 'inventory resource class');
+  assertUnique(inputs.map((i) => i.resourceClass), 'inventories: resource class');
   const ids = await classIds(tx, inputs.map((i) => i.resourceClass));
-  return inputs.map((input) => {
-    const classId = ids.get(input.resourceClass);
-    if (classId === undefined) throw new DomainError('BAD_VALUE', `Unknown resource class ${input.resourceClass}`);
-    return { ...validateInventory(input), classId };
-  });
+  assertKnown('resource class', inputs.map((i) => i.resourceClass), (c) => ids.has(c));
+  return inputs.map((input) => ({ ...validateInventory(input), classId: ids.get(input.resourceClass)! }));
 }
 
 /** Refuses to remove classes that still have allocations on the provider. */

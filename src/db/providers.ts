@@ -5,18 +5,19 @@ import type { Tx } from './client.ts';
 import { providersChanged } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { parse, schemas } from '../domain/names.ts';
+import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { assertNoLoop, subtreeIds } from '../domain/tree.ts';
 import { traitsNamed, type ProviderFilter } from '../domain/providerFilter.ts';
 import { numbers, providersByUuid, treesOf, traitIds, classIds, type ProviderRow } from './reads.ts';
 
 export async function requireProvider(db: Tx, uuid: string): Promise<ProviderRow> {
-  const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'provider uuid:')]);
-  if (!row) throw new DomainError('NOT_FOUND', `No resource provider with uuid ${uuid}`);
+  const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'provider uuid')]);
+  if (!row) throw noSuchProviders([uuid]);
   return row;
 }
 
 async function requireParent(db: Tx, uuid: string): Promise<ProviderRow> {
-  const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'parent uuid:')]);
+  const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'parent uuid')]);
   if (!row) throw new DomainError('INVALID_PARENT', `Parent provider ${uuid} does not exist`);
   return row;
 }
@@ -97,8 +98,7 @@ export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sq
 
   const named = traitsNamed(f);
   const ids = await traitIds(db, named);
-  const unknown = named.filter((t) => !ids.has(t));
-  if (unknown.length) throw new DomainError('BAD_VALUE', `No such trait(s): ${unknown.join(', ')}`);
+  assertKnown('trait', named, (t) => ids.has(t));
   const withTraits = (names: string[]) =>
     P.sql`SELECT resource_provider_id FROM resource_provider_traits WHERE trait_id IN (${P.join(names.map((n) => ids.get(n)!))})`;
   for (const t of f.requiredTraits) where.push(P.sql`p.id IN (${withTraits([t])})`);
@@ -108,9 +108,9 @@ export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sq
   if (f.inTree !== undefined) where.push(P.sql`p.root_provider_id = (SELECT root_provider_id FROM resource_providers WHERE uuid = ${f.inTree})`);
 
   const classes = await classIds(db, f.resources.map((r) => r.resourceClass));
+  assertKnown('resource class', f.resources.map((r) => r.resourceClass), (c) => classes.has(c));
   for (const { resourceClass, amount } of f.resources) {
-    const rc = classes.get(resourceClass);
-    if (rc === undefined) throw new DomainError('BAD_VALUE', `Unknown resource class ${resourceClass}`);
+    const rc = classes.get(resourceClass)!;
     // Fits when the amount obeys min/max/step and used + amount <= (total - reserved) * ratio.
     where.push(P.sql`p.id IN (SELECT i.resource_provider_id FROM inventories i
       WHERE i.resource_class_id = ${rc} AND i.min_unit <= ${amount} AND i.max_unit >= ${amount} AND ${amount} % i.step_size = 0

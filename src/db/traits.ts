@@ -4,6 +4,7 @@ import type { Tx } from './client.ts';
 import { namesChanged } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isCustomName, parse, schemas } from '../domain/names.ts';
+import { assertKnown } from '../domain/messages.ts';
 import { bumpProviderGeneration, expectGeneration } from './tx.ts';
 import { numbers, traitIds } from './reads.ts';
 import { requireProvider } from './providers.ts';
@@ -68,8 +69,7 @@ export async function setProviderTraits(tx: Tx, uuid: string, generation: number
   if (generation !== null) expectGeneration('provider', uuid, generation, rp.generation);
   const unique = [...new Set(names)];
   const ids = await traitIds(tx, unique);
-  const unknown = unique.filter((n) => !ids.has(n));
-  if (unknown.length) throw new DomainError('BAD_VALUE', `No such trait(s): ${unknown.sort().join(', ')}`);
+  assertKnown('trait', unique, (n) => ids.has(n));
   await tx.$executeRaw`DELETE FROM resource_provider_traits WHERE resource_provider_id = ${rp.id}`;
   if (unique.length) {
     await tx.$executeRaw`INSERT INTO resource_provider_traits (resource_provider_id, trait_id) VALUES ${P.join(unique.map((n) => P.sql`(${rp.id}, ${ids.get(n)})`))}`;

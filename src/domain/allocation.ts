@@ -1,6 +1,7 @@
 // Allocation rules (SPEC §9): amounts fit min/max/step, and no provider goes past capacity.
 import { DomainError } from './errors.ts';
 import { assertUnique } from './names.ts';
+import { badAmount } from './messages.ts';
 import { capacity, checkAmount, type Inventory } from './inventory.ts';
 
 export interface ResourceAmount {
@@ -31,9 +32,7 @@ export function validateAllocationShape(allocations: readonly ProviderAllocation
       throw new DomainError('BAD_VALUE', `consumer ${consumerUuid}: provider ${a.providerUuid} is listed with no resources`);
     }
     for (const r of a.resources) {
-      if (!Number.isInteger(r.amount) || r.amount < 1) {
-        throw new DomainError('BAD_VALUE', `consumer ${consumerUuid}: amount of ${r.resourceClass} on ${a.providerUuid} must be at least 1`);
-      }
+      if (!Number.isInteger(r.amount) || r.amount < 1) throw badAmount(`consumer ${consumerUuid}, provider ${a.providerUuid}`, r.resourceClass);
     }
   }
 }

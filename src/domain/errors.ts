@@ -4,9 +4,9 @@
 export const errorCodes = {
   CONCURRENT_UPDATE:
     'A provider or consumer generation supplied by the client is stale, or a write lost a race to another writer more times than the server retries (placement.concurrent_update).',
-  DUPLICATE_NAME: 'The name is already taken by another provider, resource class or trait (placement.duplicate_name).',
+  DUPLICATE_NAME: 'The name is already taken by another provider or resource class (placement.duplicate_name).',
   DUPLICATE_UUID: 'The uuid is already taken by another provider.',
-  NOT_FOUND: 'The provider, consumer, resource class, trait or inventory named does not exist.',
+  NOT_FOUND: 'The provider acted on or allocated from, the consumer whose allocations are deleted, the inventory removed, or the resource class or trait deleted does not exist.',
   PROVIDER_HAS_CHILDREN: 'A provider with child providers cannot be deleted (placement.resource_provider.cannot_delete_parent).',
   PROVIDER_IN_USE: 'A provider holding allocations cannot be deleted (placement.resource_provider.inuse).',
   INVENTORY_IN_USE: 'Inventory of a class that has allocations on the provider cannot be removed (placement.inventory.inuse).',
@@ -15,7 +15,7 @@ export const errorCodes = {
   CONSTRAINTS_VIOLATED: 'An allocated amount is below min_unit, above max_unit or not a multiple of step_size.',
   INVALID_INVENTORY: 'Inventory values break a rule: reserved > total, a value out of range, or no inventory of that class to allocate from.',
   INVALID_PARENT: 'The requested parent would make a provider its own ancestor, or does not fit the move.',
-  BAD_VALUE: 'A value is malformed or out of range (uuid, name, amount, filter).',
+  BAD_VALUE: 'A value is malformed, out of range or contradictory (uuid, name, amount, filter), or names a resource class or trait that does not exist.',
   DUPLICATE_KEY: 'The same key (resource class, provider, consumer) appears twice in one request.',
   CLASS_IN_USE: 'A resource class that any inventory uses cannot be deleted.',
   TRAIT_IN_USE: 'A trait that any provider has cannot be deleted.',

@@ -49,7 +49,7 @@ export type InventoryInput = { resourceClass: string; total: number } & { [K in 
 /** Applies defaults and every rule; throws INVALID_INVENTORY naming the class and the problems. */
 export function validateInventory(input: InventoryInput): Inventory {
   const clean = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined));
-  return parse(inventorySchema, clean, `inventory of ${input.resourceClass}:`, 'INVALID_INVENTORY');
+  return parse(inventorySchema, clean, `inventory of ${input.resourceClass}`, 'INVALID_INVENTORY');
 }
 
 /** How much of the class can be allocated in all: floor((total - reserved) * allocation_ratio). */

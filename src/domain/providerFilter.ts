@@ -1,6 +1,7 @@
 // Provider list filters (SPEC §6), validated and normalised before any SQL is built.
 import { DomainError } from './errors.ts';
 import { parse, schemas, assertUnique } from './names.ts';
+import { badAmount } from './messages.ts';
 import type { ResourceAmount } from './allocation.ts';
 
 export interface ProviderFilterInput {
@@ -30,7 +31,7 @@ export interface ProviderFilter {
   resources: ResourceAmount[];
 }
 
-const uuids = (list: readonly string[], field: string) => list.map((u) => parse(schemas.uuid, u, `${field}:`));
+const uuids = (list: readonly string[], field: string) => list.map((u) => parse(schemas.uuid, u, field));
 
 export function normaliseProviderFilter(input: ProviderFilterInput = {}): ProviderFilter {
   const memberOf = (input.memberOf ?? []).map((set) => uuids(set, 'memberOf'));
@@ -40,17 +41,17 @@ export function normaliseProviderFilter(input: ProviderFilterInput = {}): Provid
   const resources = input.resources ?? [];
   assertUnique(resources.map((r) => r.resourceClass), 'resources: resource class');
   for (const r of resources) {
-    if (!Number.isInteger(r.amount) || r.amount < 1) throw new DomainError('BAD_VALUE', `resources: amount of ${r.resourceClass} must be a positive integer`);
+    if (!Number.isInteger(r.amount) || r.amount < 1) throw badAmount('resources', r.resourceClass);
   }
   return {
     name: input.name ?? undefined,
-    uuid: input.uuid == null ? undefined : parse(schemas.uuid, input.uuid, 'uuid:'),
+    uuid: input.uuid == null ? undefined : parse(schemas.uuid, input.uuid, 'uuid'),
     memberOf,
     notMemberOf: uuids(input.notMemberOf ?? [], 'notMemberOf'),
     requiredTraits: input.requiredTraits ?? [],
     forbiddenTraits: input.forbiddenTraits ?? [],
     anyTraits,
-    inTree: input.inTree == null ? undefined : parse(schemas.uuid, input.inTree, 'inTree:'),
+    inTree: input.inTree == null ? undefined : parse(schemas.uuid, input.inTree, 'inTree'),
     resources,
   };
 }

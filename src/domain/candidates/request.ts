@@ -2,6 +2,7 @@
 // The rules are the reference's (1.39): which shapes are bad requests is part of the contract.
 import { fail } from '../errors.ts';
 import { parse, schemas, assertUnique } from '../names.ts';
+import { assertKnown, badAmount } from '../messages.ts';
 import type { ResourceAmount } from '../allocation.ts';
 
 export interface GroupInput {
@@ -59,9 +60,9 @@ function normaliseGroup(g: GroupInput): Group {
   const resources = g.resources ?? [];
   assertUnique(resources.map((r) => r.resourceClass), `${label}: resource class`);
   for (const r of resources) {
-    if (!Number.isInteger(r.amount) || r.amount < 1) fail('BAD_VALUE', `${label}: amount of ${r.resourceClass} must be a positive integer`);
+    if (!Number.isInteger(r.amount) || r.amount < 1) throw badAmount(label, r.resourceClass);
   }
-  const memberOf = (g.memberOf ?? []).map((set) => new Set(set.map((a) => parse(schemas.uuid, a, `${label}: memberOf:`))));
+  const memberOf = (g.memberOf ?? []).map((set) => new Set(set.map((a) => parse(schemas.uuid, a, `${label}: memberOf`))));
   const anyOf = g.anyOfTraits ?? [];
   if (memberOf.some((s) => s.size === 0)) fail('BAD_VALUE', `${label}: memberOf: an aggregate set must not be empty`);
   if (anyOf.some((s) => s.length === 0)) fail('BAD_VALUE', `${label}: anyOfTraits: a trait set must not be empty`);
@@ -78,8 +79,8 @@ function normaliseGroup(g: GroupInput): Group {
     required,
     forbidden,
     memberOf,
-    forbiddenAggregates: new Set((g.forbiddenAggregates ?? []).map((a) => parse(schemas.uuid, a, `${label}: forbiddenAggregates:`))),
-    inTree: g.inTree == null ? null : parse(schemas.uuid, g.inTree, `${label}: inTree:`),
+    forbiddenAggregates: new Set((g.forbiddenAggregates ?? []).map((a) => parse(schemas.uuid, a, `${label}: forbiddenAggregates`))),
+    inTree: g.inTree == null ? null : parse(schemas.uuid, g.inTree, `${label}: inTree`),
   };
 }
 
@@ -136,10 +137,8 @@ export function namesUsed(r: CandidatesRequest): { traits: string[]; classes: st
 /** BAD_VALUE (as the reference's 400) for the first unknown resource class, then trait, the request names. */
 export function assertNamesKnown(r: CandidatesRequest, isClass: (name: string) => boolean, isTrait: (name: string) => boolean): void {
   const { traits, classes } = namesUsed(r);
-  const unknownClasses = classes.filter((c) => !isClass(c));
-  if (unknownClasses.length) fail('BAD_VALUE', `unknown resource class: ${unknownClasses.join(', ')}`);
-  const unknownTraits = traits.filter((t) => !isTrait(t));
-  if (unknownTraits.length) fail('BAD_VALUE', `unknown trait: ${unknownTraits.join(', ')}`);
+  assertKnown('resource class', classes, isClass);
+  assertKnown('trait', traits, isTrait);
 }
 
 /** One string per distinct request (group order and all), to recognise a question asked again. */
