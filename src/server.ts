@@ -22,6 +22,12 @@ const db = await openDatabase();
 let draining = false;
 const app = createApp(db, config, { draining: () => draining, logRequests: process.env.LOG_REQUESTS !== 'off' });
 const server = createServer(app);
+// A port already taken is a setup mistake, not a crash: one line saying what to do, no stack.
+server.on('error', (err: NodeJS.ErrnoException) => {
+  const msg = err.code === 'EADDRINUSE' ? `port ${port} is in use on ${host}; set PORT to a free port` : `cannot listen on ${host}:${port} (${err.code ?? err.message}); check HOST and PORT`;
+  log('fatal', msg, { host, port });
+  process.exit(1);
+});
 server.listen(port, host, () => {
   const { port: bound } = server.address() as AddressInfo;
   log('info', 'placement-graphql listening', { url: `http://${host}:${bound}/graphql`, database: db.kind, auth: config.auth.mode });
