@@ -10,6 +10,7 @@ import { limitPlugins } from './graphql/limits.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
+import { csrfPrevention } from './auth/csrf.ts';
 import { log, requestContext } from './log.ts';
 
 export interface AppOptions {
@@ -95,6 +96,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     plugins: [
       operations,
       readiness,
+      csrfPrevention(),
       drain,
       introspection,
       ...limitPlugins(config.limits),
