@@ -259,6 +259,32 @@ describe('JWT', () => {
     expect(code(await ask(await sign({ role: 'reader' }, secret, '-1m')))).toBe('UNAUTHENTICATED');
     expect(code(await ask(await sign({ role: 'superuser' })))).toBe('UNAUTHENTICATED');
   });
+
+  it('requires exp, and refuses a lifetime (exp - iat, or exp - now) longer than JWT_MAX_LIFETIME_SECONDS', async () => {
+    const secret = 'a-secret-of-at-least-32-characters!!';
+    const app = createApp(td.db, configFromEnv({ AUTH: 'jwt', JWT_SECRET: secret, JWT_MAX_LIFETIME_SECONDS: '3600' }));
+    const now = Math.floor(Date.now() / 1000);
+    const ask = async (times: { iat?: number; exp?: number }) => {
+      const jwt = new SignJWT({ role: 'reader', ...times }).setProtectedHeader({ alg: 'HS256' }).setSubject('nova');
+      const token = await jwt.sign(new TextEncoder().encode(secret));
+      const res = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ resourceClasses { name } }' }) });
+      return (await res.json()) as any;
+    };
+    expect(code(await ask({ iat: now, exp: now + 3000 }))).toBe('OK');
+    expect(code(await ask({ exp: now + 3000 }))).toBe('OK');
+    const never = await ask({ iat: now });
+    expect(code(never)).toBe('UNAUTHENTICATED');
+    expect(never.errors[0].message).toMatch(/exp/);
+    expect(code(await ask({ iat: now, exp: now + 7200 }))).toBe('UNAUTHENTICATED');
+    expect(code(await ask({ exp: now + 7200 }))).toBe('UNAUTHENTICATED');
+    // Issued "in the future": the lifetime counts from now, not from the claimed iat.
+    expect(code(await ask({ iat: now + 10 * 365 * 86400, exp: now + 10 * 365 * 86400 + 600 }))).toBe('UNAUTHENTICATED');
+    // The default maximum is a day.
+    const byDefault = createApp(td.db, configFromEnv({ AUTH: 'jwt', JWT_SECRET: secret }));
+    const week = await new SignJWT({ role: 'reader' }).setProtectedHeader({ alg: 'HS256' }).setSubject('nova').setIssuedAt().setExpirationTime('7d').sign(new TextEncoder().encode(secret));
+    const res = await byDefault.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${week}` }, body: JSON.stringify({ query: '{ resourceClasses { name } }' }) });
+    expect(code(await res.json())).toBe('UNAUTHENTICATED');
+  });
 });
 
 describe('JWKS and startup rules', () => {
@@ -278,11 +304,12 @@ describe('JWKS and startup rules', () => {
     expect(await ask(other.privateKey)).toBe('UNAUTHENTICATED');
   });
 
-  it('refuses to start without authentication on a non-loopback address', () => {
+  // '127.evil.example' looks like loopback but is a name that does not resolve to it.
+  it.each(['0.0.0.0', '127.evil.example'])('refuses to start without authentication on HOST=%s', (host) => {
     const root = fileURLToPath(new URL('..', import.meta.url));
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: root,
-      env: { ...process.env, AUTH: 'none', HOST: '0.0.0.0', PORT: '0', DATABASE_URL: `file:${path.join(dir, 'never.db')}` },
+      env: { ...process.env, AUTH: 'none', HOST: host, PORT: '0', DATABASE_URL: `file:${path.join(dir, 'never.db')}` },
       encoding: 'utf8',
       timeout: 60_000,
     });
