@@ -11,6 +11,7 @@ import { requestShape } from './graphql/requestShape.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
+import { csrfPrevention } from './auth/csrf.ts';
 import { log, requestContext } from './log.ts';
 
 export interface AppOptions {
@@ -96,6 +97,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     plugins: [
       operations,
       readiness,
+      csrfPrevention(),
       requestShape,
       drain,
       introspection,

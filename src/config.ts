@@ -18,6 +18,8 @@ const env = z.object({
   JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** Longest JWT lifetime accepted (exp - iat), in seconds. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(1).default(86_400),
   LIMIT_DEPTH: int(12),
   LIMIT_ALIASES: int(30),
   LIMIT_TOKENS: int(5000),
@@ -65,6 +67,7 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
       jwksUrl: e.JWKS_URL,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
+      maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS,
     },
     limits: {
       depth: e.LIMIT_DEPTH,

@@ -6,14 +6,14 @@ import { writeStats } from './db/tx.ts';
 import { createApp } from './app.ts';
 import { log } from './log.ts';
 import { configFromEnv } from './config.ts';
+import { isLoopbackHost } from './auth/loopback.ts';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
 const config = configFromEnv();
 
 // Without authentication everyone is an admin: only ever on this machine's loopback.
-const loopback = ['127.0.0.1', '::1', 'localhost'].includes(host) || host.startsWith('127.');
-if (config.auth.mode === 'none' && !loopback) {
+if (config.auth.mode === 'none' && !(await isLoopbackHost(host))) {
   log('fatal', 'AUTH=none is only allowed when HOST is a loopback address; set AUTH=token-file or AUTH=jwt', { host });
   process.exit(2);
 }

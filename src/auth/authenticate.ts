@@ -4,7 +4,7 @@
 // development only, and the server refuses it on anything but loopback (src/server.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { isRole, ROLES, type Identity } from './identity.ts';
 
@@ -18,6 +18,8 @@ export interface AuthSettings {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** Longest lifetime a JWT may have, from `iat` (or now) to `exp`. */
+  maxLifetimeSeconds: number;
 }
 
 /** Thrown for a credential that is present but not valid: the request is refused as UNAUTHENTICATED. */
@@ -83,7 +85,12 @@ export function createAuthenticator(s: AuthSettings): Authenticator {
     const token = bearer(request);
     if (token === null) return null;
     try {
-      const { payload } = await jwtVerify(token, key as any, { algorithms, issuer: s.issuer, audience: s.audience });
+      // A token without `exp` would never expire: refuse it, and any that lives longer than allowed.
+      const { payload } = await jwtVerify(token, key as any, { algorithms, issuer: s.issuer, audience: s.audience, requiredClaims: ['exp'] });
+      const now = Math.floor(Date.now() / 1000);
+      // From issue, or from now when `iat` is missing or lies ahead (which would shorten it).
+      const lifetime = payload.exp! - Math.min(payload.iat ?? now, now);
+      if (lifetime > s.maxLifetimeSeconds) throw new BadCredentials(`token lifetime (exp - iat) exceeds ${s.maxLifetimeSeconds} s`);
       const role = payload.role ?? (Array.isArray(payload.roles) ? payload.roles.find(isRole) : undefined);
       if (!isRole(role) || typeof payload.sub !== 'string') throw new BadCredentials('token carries no known role or subject');
       const projectId = typeof payload.project_id === 'string' ? payload.project_id : undefined;
@@ -91,7 +98,9 @@ export function createAuthenticator(s: AuthSettings): Authenticator {
       return { subject: payload.sub, role, projectId };
     } catch (err) {
       if (err instanceof BadCredentials) throw err;
-      throw new BadCredentials('invalid token');
+      // Which claim failed (jose's message names it: a missing exp, an expired token) helps the caller.
+      const claim = err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JWTExpired;
+      throw new BadCredentials(claim ? `invalid token: ${(err as Error).message}` : 'invalid token');
     }
   };
 }

@@ -2,6 +2,8 @@
 // default policy in spirit: admin does everything; service (compute services, schedulers) reads
 // everything and writes providers, inventories, traits, aggregates and allocations; reader reads
 // everything; project-reader reads only its own project's consumers, allocations and usages.
+import { ADMITTED, type Access } from './access.ts';
+
 export const ROLES = ['admin', 'service', 'reader', 'project-reader'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -14,15 +16,16 @@ export interface Identity {
 
 export const isRole = (value: unknown): value is Role => typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 
-/** The scopes the schema checks, derived from the role. */
+/** The scopes the schema checks, derived from the role by the access matrix (access.ts). */
 export function scopesOf(identity: Identity | null) {
   const role = identity?.role;
+  const admits = (access: Access) => role !== undefined && ADMITTED[access].includes(role);
   return {
-    admin: role === 'admin',
-    service: role === 'admin' || role === 'service',
-    reader: role === 'admin' || role === 'service' || role === 'reader',
-    /** A project-reader of this project (or anyone who reads everything). */
-    project: (projectId: string) => (role === 'project-reader' ? identity?.projectId === projectId : role !== undefined),
-    projectReader: role === 'project-reader',
+    admin: admits('admin'),
+    service: admits('service'),
+    reader: admits('reader'),
+    signedIn: admits('signed-in'),
+    /** Data of this project: readers of everything, and a project-reader of this project. */
+    project: (projectId: string) => admits('reader') || (role === 'project-reader' && identity?.projectId === projectId),
   };
 }

@@ -8,6 +8,7 @@ import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { scopesOf, type Identity } from '../auth/identity.ts';
+import { MUTATION_ACCESS, QUERY_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName } from '../auth/access.ts';
 
 export interface Context {
   db: Database;
@@ -21,10 +22,30 @@ type Types = {
   Context: Context;
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
-  AuthScopes: { admin: boolean; service: boolean; reader: boolean; projectReader: boolean; project: string };
+  AuthScopes: { admin: boolean; service: boolean; reader: boolean; signedIn: boolean; project: string };
 };
 /** The input-field builder handed to `inputFields`, for helpers that build shared input fields. */
 export type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<Types>, 'InputObject'>;
+
+// The scopes each access asks for: one object per access, which scope-auth evaluates once per request.
+type ScopeMap = { admin: true } | { service: true } | { reader: true } | { signedIn: true } | { project: string };
+const STATIC: Record<Exclude<Access, 'project'>, ScopeMap> = { admin: { admin: true }, service: { service: true }, reader: { reader: true }, 'signed-in': { signedIn: true } };
+
+/** Type options: the type's row of the access matrix. `projectOf` names the project of a `project` type's object. */
+export function typeScopes<T>(name: TypeName, projectOf?: (parent: T) => string) {
+  const access: Access = TYPE_ACCESS[name];
+  if (access !== 'project') return { authScopes: STATIC[access] };
+  if (!projectOf) throw new Error(`${name} is read per project: it needs projectOf`);
+  return { authScopes: (parent: T) => ({ project: projectOf(parent) }) };
+}
+
+/** Field options of a root field: its row of the access matrix (a `project` field reads its projectId argument). */
+function rootScopes(access: Access) {
+  return {
+    skipTypeScopes: true,
+    authScopes: access === 'project' ? (_: unknown, args: Record<string, unknown>) => ({ project: args.projectId as string }) : STATIC[access],
+  } as const;
+}
 
 export const builder = new SchemaBuilder<Types>({
   // scope-auth first, so no other plugin's wrapper runs before authorisation (its docs advise so).
@@ -44,11 +65,13 @@ export const builder = new SchemaBuilder<Types>({
     nodeTypeOptions: { description: 'An object with a globally unique, opaque id (Relay).' },
     pageInfoTypeOptions: { description: 'Where a page of a connection starts and ends (Relay).' },
     nodeQueryOptions: {
+      ...rootScopes(QUERY_ACCESS.node),
       description: 'Fetches any object that has a global id (a provider or a consumer).',
       nullable: true,
       args: { id: { description: 'A global id returned by this API.' } },
     },
     nodesQueryOptions: {
+      ...rootScopes(QUERY_ACCESS.nodes),
       description: 'Fetches several objects by global id; unknown ids give null.',
       args: { ids: { description: 'Global ids returned by this API.' } },
     },
@@ -69,10 +92,9 @@ export const builder = new SchemaBuilder<Types>({
   },
 });
 
-// Every read needs the reader scope (admin, service, reader) unless a field says otherwise; every
-// write needs admin unless a field grants it to service as well.
+// Fail closed: a root field without a row in the matrix needs reader (reads) or admin (writes).
 builder.queryType({ description: 'Reads: providers and their trees, classes, traits, consumers and usages.', authScopes: { reader: true } });
 builder.mutationType({ description: 'Writes. Each runs in one transaction: it happens entirely or not at all.', authScopes: { admin: true } });
 
-/** Field options for a write the compute services and schedulers may make. */
-export const serviceWrite = { skipTypeScopes: true, authScopes: { service: true } } as const;
+export const queryScopes = (name: QueryName) => rootScopes(QUERY_ACCESS[name]);
+export const mutationScopes = (name: MutationName) => rootScopes(MUTATION_ACCESS[name]);

@@ -1,12 +1,17 @@
 // Batch functions behind every relation: each gets the keys of one request's tick and costs one
 // or two SQL statements (the dataloader plugin keeps one DataLoader per request and field).
 import type { Context } from './builder.ts';
+import { scopesOf } from '../auth/identity.ts';
 import { capacity } from '../domain/inventory.ts';
 import { subtreeIds, parentsFirst } from '../domain/tree.ts';
 import * as reads from '../db/reads.ts';
 
 export const loadProviders = (uuids: readonly string[], ctx: Context) => reads.providersByUuid(ctx.db.reader, uuids);
-export const loadConsumers = (uuids: readonly string[], ctx: Context) => reads.consumersByUuid(ctx.db.reader, uuids);
+/** Consumers the caller may not read are as missing (null), so a refusal cannot tell that one exists. */
+export async function loadConsumers(uuids: readonly string[], ctx: Context) {
+  const readable = scopesOf(ctx.identity).project;
+  return (await reads.consumersByUuid(ctx.db.reader, uuids)).filter((c) => readable(c.projectId));
+}
 
 export const loadChildren = (ids: readonly number[], ctx: Context) => reads.childrenOf(ctx.db.reader, ids);
 

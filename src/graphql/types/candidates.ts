@@ -1,6 +1,6 @@
 // Allocation candidates (SPEC §12): the scheduler's question, and the one-step claim that answers
 // and claims inside one write transaction.
-import { builder, type Context, serviceWrite } from '../builder.ts';
+import { builder, type Context, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { normaliseCandidatesRequest, requestKey, type CandidatesInput, type CandidatesRequest } from '../../domain/candidates/request.ts';
 import { searchCandidates, type CandidatesResult } from '../../domain/candidates/search.ts';
@@ -111,6 +111,7 @@ const SummaryResource = builder.simpleObject('SummaryResource', {
 });
 
 const ProviderSummary = builder.objectRef<SummaryView>('ProviderSummary').implement({
+  ...typeScopes('ProviderSummary'),
   description: 'A provider of a tree that appears in the candidates: capacity, usage, traits and place in its tree.',
   fields: (t) => ({
     uuid: t.exposeString('uuid', { description: 'The provider.' }),
@@ -123,6 +124,7 @@ const ProviderSummary = builder.objectRef<SummaryView>('ProviderSummary').implem
 });
 
 const AllocationCandidates = builder.simpleObject('AllocationCandidates', {
+  ...typeScopes('AllocationCandidates'),
   description: 'The answer to "where can this fit right now?".',
   fields: (t) => ({
     allocationRequests: t.field({ type: [AllocationRequest], description: 'Each a way to satisfy the whole request.' }),
@@ -202,6 +204,7 @@ async function searchAndView(ctx: Context, req: CandidatesRequest, worldFor: (ma
 
 builder.queryField('allocationCandidates', (t) =>
   t.field({
+    ...queryScopes('allocationCandidates'),
     type: AllocationCandidates,
     description:
       'Allocation candidates for a request, with the semantics of the reference (Placement 1.39). Errors: BAD_VALUE (malformed or contradictory request, unknown class or trait), DUPLICATE_KEY.',
@@ -226,7 +229,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('claimAllocationCandidate'),
     description:
       "Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.",
     resolve: (_, { input }, ctx) =>

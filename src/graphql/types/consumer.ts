@@ -1,6 +1,6 @@
 // Consumers and their allocations: the consumer node, claims (one consumer, or several at once),
 // deletion, usage totals per project, and reshape.
-import { builder, serviceWrite } from '../builder.ts';
+import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { InventoryInput } from './inventory.ts';
 import { loadConsumerAllocations, type AllocationGroup } from '../loaders.ts';
@@ -8,19 +8,23 @@ import { writeTransaction } from '../../db/tx.ts';
 import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
 import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
 import { reshape } from '../../db/reshape.ts';
+import type { ConsumerRow } from '../../db/reads.ts';
 
 const ConsumerAllocation = builder.objectRef<AllocationGroup>('ConsumerAllocation').implement({
   description: 'What a consumer holds on one provider.',
   fields: (t) => ({
-    provider: t.field({ type: ProviderRef, description: 'The provider (its generation is the one to expect now).', resolve: (g) => g.providerUuid }),
+    providerUuid: t.exposeString('providerUuid', {
+      description: "The provider's uuid, for whoever may read the consumer (a project-reader included, which may not read `provider`).",
+    }),
+    provider: t.field({ type: ProviderRef, description: 'The provider (its generation is the one to expect now); provider data, so FORBIDDEN to a project-reader.', resolve: (g) => g.providerUuid }),
     resources: t.field({ type: [ResourceAmount], description: 'Amount held per resource class.', resolve: (g) => g.resources }),
   }),
 });
 
 ConsumerRef.implement({
   description: 'Whoever holds resources (an instance, a migration): a uuid with a project, a user, a type and a generation.',
-  // A project-reader sees only consumers of its own project.
-  authScopes: (c) => ({ project: c.projectId }),
+  // A project-reader reads only consumers of its own project; the loader hides the others (loaders.ts).
+  ...typeScopes<ConsumerRow>('Consumer', (c) => c.projectId),
   fields: (t) => ({
     uuid: t.exposeString('uuid', { description: 'The consumer uuid.' }),
     generation: t.exposeInt('generation', { description: 'Bumped by every allocation write; pass it back on the next write.' }),
@@ -53,16 +57,15 @@ builder.queryFields((t) => ({
   consumer: t.field({
     type: ConsumerRef,
     nullable: true,
-    skipTypeScopes: true,
-    authScopes: { $any: { reader: true, projectReader: true } },
-    description: 'A consumer by uuid; null when it holds no allocations (consumers exist only while they hold some).',
+    ...queryScopes('consumer'),
+    description:
+      "A consumer by uuid; null when it holds no allocations (consumers exist only while they hold some), and null too when the caller may not read it (another project's consumer, to a project-reader), so the answer does not tell whether it exists.",
     args: { uuid: t.arg.string({ required: true, description: 'The consumer uuid.' }) },
     resolve: (_, { uuid }) => uuid.toLowerCase(),
   }),
   usages: t.field({
     type: [UsageGroup],
-    skipTypeScopes: true,
-    authScopes: (_, args) => ({ project: args.projectId }),
+    ...queryScopes('usages'),
     description: "Totals of a project's allocations, optionally narrowed to a user and/or a consumer type, grouped by consumer type.",
     args: {
       projectId: t.arg.string({ required: true, description: 'The project.' }),
@@ -125,7 +128,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ consumer: t.field({ type: ConsumerAllocationsInput, description: 'The consumer and what it should hold.' }) }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('setAllocations'),
     description: `Replaces everything one consumer holds, atomically; bumps the consumer generation and the generation of each provider written to. ${allocationErrors}`,
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, [toWrite(input.consumer)])),
   },
@@ -139,7 +142,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ consumers: t.field({ type: [ConsumerAllocationsInput], description: 'Each consumer once, with what it should hold.' }) }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('setAllocationsBatch'),
     description: `Replaces the allocations of several consumers in one transaction: all succeed or none does. Capacity is judged on the final state. ${allocationErrors}`,
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, input.consumers.map(toWrite))),
   },
@@ -153,7 +156,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ consumerUuid: t.string({ description: 'The consumer.' }) }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('deleteAllocations'),
     description: 'Removes every allocation of a consumer, and the consumer. Errors: NOT_FOUND (the consumer holds nothing).',
     resolve: async (_, { input }, ctx) => {
       await writeTransaction(ctx.db, (tx) => deleteAllocations(tx, input.consumerUuid));
@@ -186,7 +189,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('reshape'),
     description:
       'Atomically replaces the inventories of several providers and the allocations of several consumers, e.g. to move VGPU inventory from a compute node to new child providers while instances keep their claims. Only the final state is checked.',
     resolve: async (_, { input }, ctx) => {

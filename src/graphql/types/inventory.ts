@@ -1,5 +1,5 @@
 // Inventories: the object type, its input, and the mutations that replace, set and delete them.
-import { builder, serviceWrite } from '../builder.ts';
+import { builder, mutationScopes, typeScopes } from '../builder.ts';
 import type { InventoryView } from '../loaders.ts';
 import { writeTransaction } from '../../db/tx.ts';
 import { deleteAllInventories, deleteInventory, setInventories, setInventory } from '../../db/inventories.ts';
@@ -8,6 +8,7 @@ import type { ProviderRow } from '../../db/reads.ts';
 import { MAX_INT } from '../../domain/inventory.ts';
 
 export const Inventory = builder.objectRef<InventoryView>('Inventory').implement({
+  ...typeScopes('Inventory'),
   description: 'How much of one resource class a provider has, and the rules for handing it out.',
   fields: (t) => ({
     resourceClass: t.exposeString('resourceClass', { description: 'The resource class.' }),
@@ -23,6 +24,7 @@ export const Inventory = builder.objectRef<InventoryView>('Inventory').implement
 });
 
 export const Usage = builder.objectRef<InventoryView>('Usage').implement({
+  ...typeScopes('Usage'),
   description: 'Units of one resource class allocated on a provider.',
   fields: (t) => ({
     resourceClass: t.exposeString('resourceClass', { description: 'The resource class.' }),
@@ -62,7 +64,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('setInventories'),
     description:
       'Replaces all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE (unknown class), DUPLICATE_KEY, INVENTORY_IN_USE (a removed class has allocations).',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setInventories(tx, input.providerUuid, input.providerGeneration, input.inventories)),
@@ -81,7 +83,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('setInventory'),
     description: 'Creates or replaces the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setInventory(tx, input.providerUuid, input.providerGeneration, input.inventory)),
   },
@@ -99,7 +101,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('deleteInventory'),
     description: 'Removes the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteInventory(tx, input.providerUuid, input.providerGeneration, input.resourceClass)),
   },
@@ -116,7 +118,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('deleteInventories'),
     description: 'Removes all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteAllInventories(tx, input.providerUuid, input.providerGeneration)),
   },

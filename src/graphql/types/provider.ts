@@ -2,7 +2,7 @@
 // allocation relations (all batched), the queries that find providers, and the mutations that
 // create, change and delete them and their traits and aggregates.
 import { Prisma as P } from '../../db/generated/client.ts';
-import { builder, serviceWrite } from '../builder.ts';
+import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { Inventory, Usage } from './inventory.ts';
 import {
@@ -24,6 +24,7 @@ import { setProviderAggregates } from '../../db/aggregates.ts';
 import { writeTransaction } from '../../db/tx.ts';
 
 export const ProviderAllocation = builder.simpleObject('ProviderAllocation', {
+  ...typeScopes('ProviderAllocation'),
   description: "What one consumer holds on one provider (an entry of the provider's allocations).",
   fields: (t) => ({
     resources: t.field({ type: [ResourceAmount], description: 'Amount held per resource class.' }),
@@ -35,6 +36,7 @@ builder.objectField(ProviderAllocation, 'consumer', (t) =>
 );
 
 ProviderRef.implement({
+  ...typeScopes('ResourceProvider'),
   description:
     'Anything with resources to hand out: a compute node, a NUMA cell, a NIC, a shared storage pool. Providers form trees (one parent each) and join aggregates.',
   fields: (t) => ({
@@ -116,6 +118,7 @@ const ProviderFilterInput = builder.inputType('ProviderFilter', {
 
 builder.queryFields((t) => ({
   resourceProvider: t.field({
+    ...queryScopes('resourceProvider'),
     type: ProviderRef,
     nullable: true,
     description: 'One provider by uuid; null when there is none.',
@@ -124,6 +127,7 @@ builder.queryFields((t) => ({
   }),
   resourceProviders: t.connection(
     {
+      ...queryScopes('resourceProviders'),
       type: ProviderRef,
       description: 'Providers matching a filter, in creation order, a page at a time.',
       args: { filter: t.arg({ type: ProviderFilterInput, required: false, description: 'Conditions on the providers returned.' }) },
@@ -171,7 +175,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('createResourceProvider'),
     description: 'Creates a provider (a root, or a child of `parentUuid`). Errors: DUPLICATE_NAME, DUPLICATE_UUID, INVALID_PARENT, BAD_VALUE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => createProvider(tx, input)),
   },
@@ -192,7 +196,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('updateResourceProvider'),
     description:
       'Renames and/or re-parents a provider. Neither bumps the generation (as in the reference). Errors: NOT_FOUND, DUPLICATE_NAME, INVALID_PARENT (unknown parent or a loop).',
     resolve: (_, { input }, ctx) =>
@@ -210,7 +214,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ uuid: t.string({ description: 'The provider uuid.' }) }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('deleteResourceProvider'),
     description:
       'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
     resolve: async (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteProvider(tx, input.uuid)),
@@ -233,7 +237,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('setProviderTraits'),
     description: "Replaces the provider's trait set and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (unknown trait).",
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits)),
   },
@@ -250,7 +254,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('clearProviderTraits'),
     description: 'Removes every trait from the provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, [])),
   },
@@ -268,7 +272,7 @@ builder.relayMutationField(
     }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('setProviderAggregates'),
     description: "Replaces the provider's aggregates and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (malformed uuid).",
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates)),
   },

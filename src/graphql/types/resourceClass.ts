@@ -1,10 +1,11 @@
 // Resource classes: list and get, create / ensure / delete CUSTOM_ ones.
-import { builder, type InputFields } from '../builder.ts';
+import { builder, mutationScopes, queryScopes, typeScopes, type InputFields } from '../builder.ts';
 import { writeTransaction } from '../../db/tx.ts';
 import { createResourceClass, deleteResourceClass, ensureResourceClass, listResourceClasses, type ResourceClassRow } from '../../db/resourceClasses.ts';
 import { isCustomName } from '../../domain/names.ts';
 
 export const ResourceClass = builder.objectRef<ResourceClassRow>('ResourceClass').implement({
+  ...typeScopes('ResourceClass'),
   description: 'A kind of resource: VCPU, MEMORY_MB, DISK_GB, ... or a CUSTOM_ class.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The class name (^[A-Z0-9_]+$).' }),
@@ -14,11 +15,13 @@ export const ResourceClass = builder.objectRef<ResourceClassRow>('ResourceClass'
 
 builder.queryFields((t) => ({
   resourceClasses: t.field({
+    ...queryScopes('resourceClasses'),
     type: [ResourceClass],
     description: 'Every resource class, standard ones first in their fixed order, then custom ones in creation order.',
     resolve: (_, __, ctx) => listResourceClasses(ctx.db.reader),
   }),
   resourceClass: t.field({
+    ...queryScopes('resourceClass'),
     type: ResourceClass,
     nullable: true,
     description: 'One resource class by name; null when there is none.',
@@ -47,6 +50,7 @@ builder.relayMutationField(
   'createResourceClass',
   nameInput('The class to create.'),
   {
+    ...mutationScopes('createResourceClass'),
     description: 'Creates a CUSTOM_ resource class. Errors: DUPLICATE_NAME, STANDARD_READ_ONLY (not a CUSTOM_ name), BAD_VALUE.',
     resolve: async (_, { input }, ctx) => ({ resourceClass: await writeTransaction(ctx.db, (tx) => createResourceClass(tx, input.name)) }),
   },
@@ -57,6 +61,7 @@ builder.relayMutationField(
   'ensureResourceClass',
   nameInput('The class that must exist.'),
   {
+    ...mutationScopes('ensureResourceClass'),
     description: 'Creates a CUSTOM_ resource class unless it exists (idempotent). Errors: STANDARD_READ_ONLY, BAD_VALUE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => ensureResourceClass(tx, input.name)),
   },
@@ -67,6 +72,7 @@ builder.relayMutationField(
   'deleteResourceClass',
   nameInput('The class to delete.'),
   {
+    ...mutationScopes('deleteResourceClass'),
     description: 'Deletes a CUSTOM_ resource class. Errors: NOT_FOUND, STANDARD_READ_ONLY, CLASS_IN_USE (an inventory uses it).',
     resolve: async (_, { input }, ctx) => ({ resourceClass: await writeTransaction(ctx.db, (tx) => deleteResourceClass(tx, input.name)) }),
   },

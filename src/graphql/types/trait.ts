@@ -1,6 +1,6 @@
 // Traits: filtered listing, get, ensure and delete CUSTOM_ ones.
 import { Prisma as P } from '../../db/generated/client.ts';
-import { builder, serviceWrite } from '../builder.ts';
+import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { idPage } from '../pagination.ts';
 import { writeTransaction } from '../../db/tx.ts';
 import { numbers } from '../../db/reads.ts';
@@ -8,6 +8,7 @@ import { deleteTrait, ensureTrait, getTrait, traitFilterSql, type TraitRow } fro
 import { isCustomName } from '../../domain/names.ts';
 
 export const Trait = builder.objectRef<TraitRow>('Trait').implement({
+  ...typeScopes('Trait'),
   description: 'A capability label on providers: HW_CPU_X86_AVX2, STORAGE_DISK_SSD, CUSTOM_*.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The trait name (^[A-Z0-9_]+$).' }),
@@ -27,6 +28,7 @@ const TraitFilter = builder.inputType('TraitFilter', {
 builder.queryFields((t) => ({
   traits: t.connection(
     {
+      ...queryScopes('traits'),
       type: Trait,
       description: 'Traits matching a filter, a page at a time, in id order (standard traits first).',
       args: { filter: t.arg({ type: TraitFilter, required: false, description: 'Conditions on the traits returned.' }) },
@@ -54,6 +56,7 @@ builder.queryFields((t) => ({
     { description: 'A trait in a page.' },
   ),
   trait: t.field({
+    ...queryScopes('trait'),
     type: Trait,
     nullable: true,
     description: 'One trait by name; null when there is none.',
@@ -69,7 +72,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ name: t.string({ description: 'A CUSTOM_ trait name (or an existing standard one).' }) }),
   },
   {
-    ...serviceWrite,
+    ...mutationScopes('ensureTrait'),
     description: 'Creates a CUSTOM_ trait unless it exists (idempotent). Errors: STANDARD_READ_ONLY (an unknown non-CUSTOM_ name), BAD_VALUE.',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => ensureTrait(tx, input.name)),
   },
@@ -90,6 +93,7 @@ builder.relayMutationField(
     inputFields: (t) => ({ name: t.string({ description: 'A CUSTOM_ trait name.' }) }),
   },
   {
+    ...mutationScopes('deleteTrait'),
     description: 'Deletes a CUSTOM_ trait. Errors: NOT_FOUND, STANDARD_READ_ONLY, TRAIT_IN_USE (a provider has it).',
     resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteTrait(tx, input.name)),
   },
