@@ -3,7 +3,7 @@
 import { builder, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { InventoryInput } from './inventory.ts';
-import { loadConsumerAllocations, type AllocationGroup } from '../loaders.ts';
+import { relations, type AllocationGroup } from '../loaders.ts';
 import { writeTransaction } from '../../db/tx.ts';
 import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
 import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
@@ -31,11 +31,10 @@ ConsumerRef.implement({
       description: 'INSTANCE, MIGRATION, ...; null for consumers written without one.',
       resolve: (c) => c.consumerType,
     }),
-    allocations: t.loadableList({
-      type: ConsumerAllocation,
+    allocations: t.field({
+      type: [ConsumerAllocation],
       description: 'Allocations held, one entry per provider.',
-      load: (ids: number[], ctx) => loadConsumerAllocations(ids, ctx),
-      resolve: (c) => c.id,
+      resolve: (c, _, ctx) => relations(ctx).consumerAllocations.load(c.id),
     }),
   }),
 });

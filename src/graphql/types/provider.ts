@@ -5,16 +5,7 @@ import { Prisma as P } from '../../db/generated/client.ts';
 import { builder, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { Inventory, Usage } from './inventory.ts';
-import {
-  descendantsKey,
-  loadAggregates,
-  loadChildren,
-  loadDescendants,
-  loadInventories,
-  loadProviderAllocations,
-  loadTraits,
-  type AllocationGroup,
-} from '../loaders.ts';
+import { descendantsKey, relations, type AllocationGroup } from '../loaders.ts';
 import { idPage } from '../pagination.ts';
 import { normaliseProviderFilter } from '../../domain/providerFilter.ts';
 import { numbers, providerSelect, type ProviderRow } from '../../db/reads.ts';
@@ -45,48 +36,38 @@ ProviderRef.implement({
     }),
     parent: t.field({ type: ProviderRef, nullable: true, description: 'The parent provider; null for a root.', resolve: (p) => p.parentUuid }),
     root: t.field({ type: ProviderRef, description: 'The root of the tree this provider belongs to (itself for a root).', resolve: (p) => p.rootUuid }),
-    children: t.loadableGroup({
-      type: ProviderRef,
+    children: t.field({
+      type: [ProviderRef],
       description: 'Direct children, oldest first.',
-      load: (ids: number[], ctx) => loadChildren(ids, ctx),
-      group: (child) => (child as ProviderRow).parentId!,
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).children.load(p.id),
     }),
-    descendants: t.loadableList({
-      type: ProviderRef,
+    descendants: t.field({
+      type: [ProviderRef],
       description: 'The whole subtree below this provider (not itself), parents before children.',
-      load: (keys: string[], ctx) => loadDescendants(keys, ctx),
-      resolve: (p) => descendantsKey(p),
+      resolve: (p, _, ctx) => relations(ctx).descendants.load(descendantsKey(p)),
     }),
-    inventories: t.loadableList({
-      type: Inventory,
+    inventories: t.field({
+      type: [Inventory],
       description: 'Inventory per resource class, with capacity and current usage.',
-      load: (ids: number[], ctx) => loadInventories(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).inventories.load(p.id),
     }),
-    usages: t.loadableList({
-      type: Usage,
+    usages: t.field({
+      type: [Usage],
       description: 'Amount allocated per resource class, for every class the provider has inventory of (0 when unused).',
-      load: (ids: number[], ctx) => loadInventories(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).inventories.load(p.id),
     }),
-    traits: t.loadableList({
-      type: 'String',
+    traits: t.stringList({
       description: 'Names of the traits the provider has, sorted.',
-      load: (ids: number[], ctx) => loadTraits(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).traits.load(p.id),
     }),
-    aggregates: t.loadableList({
-      type: 'String',
+    aggregates: t.stringList({
       description: 'Uuids of the aggregates the provider belongs to, sorted.',
-      load: (ids: number[], ctx) => loadAggregates(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).aggregates.load(p.id),
     }),
-    allocations: t.loadableList({
-      type: ProviderAllocation,
+    allocations: t.field({
+      type: [ProviderAllocation],
       description: 'Allocations against this provider, one entry per consumer.',
-      load: (ids: number[], ctx) => loadProviderAllocations(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).providerAllocations.load(p.id),
     }),
   }),
 });

@@ -6,13 +6,13 @@ import type { ConsumerRow, ProviderRow } from '../../db/reads.ts';
 
 export const ProviderRef = builder.loadableNodeRef<ProviderRow, string, string>('ResourceProvider', {
   id: { resolve: (p) => p.uuid },
-  load: (uuids: string[], ctx) => loadProviders(uuids, ctx),
+  load: (uuids: string[], ctx) => loadProviders(ctx.db.reader, uuids),
   sort: (p) => p.uuid,
 });
 
 export const ConsumerRef = builder.loadableNodeRef<ConsumerRow, string, string>('Consumer', {
   id: { resolve: (c) => c.uuid },
-  load: (uuids: string[], ctx) => loadConsumers(uuids, ctx),
+  load: (uuids: string[], ctx) => loadConsumers(ctx.db.reader, uuids),
   sort: (c) => c.uuid,
 });
 
