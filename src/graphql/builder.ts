@@ -72,7 +72,11 @@ export const builder = new SchemaBuilder<Types>({
 // Every read needs the reader scope (admin, service, reader) unless a field says otherwise; every
 // write needs admin unless a field grants it to service as well.
 builder.queryType({ description: 'Reads: providers and their trees, classes, traits, consumers and usages.', authScopes: { reader: true } });
-builder.mutationType({ description: 'Writes. Each runs in one transaction: it happens entirely or not at all.', authScopes: { admin: true } });
+builder.mutationType({
+  description:
+    'Writes. Each runs in one transaction: it happens entirely or not at all, and its payload shows what that transaction left (also when several mutations share one document).',
+  authScopes: { admin: true },
+});
 
 /** Field options for a write the compute services and schedulers may make. */
 export const serviceWrite = { skipTypeScopes: true, authScopes: { service: true } } as const;

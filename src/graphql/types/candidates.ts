@@ -8,7 +8,8 @@ import type { World, WorldProvider } from '../../domain/candidates/world.ts';
 import { capacity } from '../../domain/inventory.ts';
 import { loadWorld } from '../../db/candidates.ts';
 import { postgresChangeToken } from '../../db/answerMemo.ts';
-import { LostRace, writeTransaction } from '../../db/tx.ts';
+import { LostRace } from '../../db/tx.ts';
+import { consumersAt, runWrite } from '../payload.ts';
 import { writeAllocations } from '../../db/allocations.ts';
 import type { Tx } from '../../db/client.ts';
 import { DomainError, fail } from '../../domain/errors.ts';
@@ -172,9 +173,7 @@ const ROOTS_PER_CANDIDATE = 2;
 type Answer = ReturnType<typeof view>;
 
 /** `tx`: the open write transaction of a one-step claim. */
-async function findCandidates(ctx: Context, input: CandidatesInput, limit?: number, tx?: Tx): Promise<Answer> {
-  const req = normaliseCandidatesRequest(input);
-  if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
+async function findCandidates(ctx: Context, req: CandidatesRequest, tx?: Tx): Promise<Answer> {
   const cache = ctx.db.cache;
   if (cache) await cache.fresh(tx ?? ctx.db.writer);
   const answer = () =>
@@ -206,11 +205,14 @@ builder.queryField('allocationCandidates', (t) =>
     description:
       'Allocation candidates for a request, with the semantics of the reference (Placement 1.39). Errors: BAD_VALUE (malformed or contradictory request, unknown class or trait), DUPLICATE_KEY.',
     args: { request: t.arg({ type: CandidatesRequestInput, required: true, description: 'What is wanted.' }) },
-    resolve: async (_, { request }, ctx) => {
-      return findCandidates(ctx, request as CandidatesInput);
-    },
+    resolve: (_, { request }, ctx) => findCandidates(ctx, normaliseCandidatesRequest(request as CandidatesInput)),
   }),
 );
+
+interface ClaimResult {
+  consumerUuid: string;
+  allocationRequest: CandidateView;
+}
 
 builder.relayMutationField(
   'claimAllocationCandidate',
@@ -228,37 +230,42 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description:
-      "Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.",
-    resolve: (_, { input }, ctx) =>
-      writeTransaction(ctx.db, async (tx) => {
-        // Searching and claiming in one transaction: a candidate found here fits unless another
-        // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
-        // check fails before anything is written and the next candidate is tried; a lost generation
-        // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
-        const choices = (await findCandidates(ctx, input.request as CandidatesInput, ONE_STEP_CHOICES, tx)).allocationRequests;
-        if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
-        // Start at a random one so that schedulers asking at once do not all queue on the first.
-        const start = Math.floor(Math.random() * choices.length);
-        for (let i = 0; i < choices.length; i++) {
-          const chosen = choices[(start + i) % choices.length];
-          try {
-            await writeAllocations(tx, [
-              {
-                consumerUuid: input.consumerUuid,
-                consumerGeneration: input.consumerGeneration ?? null,
-                projectId: input.projectId,
-                userId: input.userId,
-                consumerType: input.consumerType,
-                allocations: chosen.allocations,
-              },
-            ]);
-            return { consumerUuid: input.consumerUuid.toLowerCase(), allocationRequest: chosen };
-          } catch (err) {
-            if (!(err instanceof DomainError && err.code === 'CAPACITY_EXCEEDED')) throw err;
+      'Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.',
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(
+        ctx,
+        info,
+        async (tx): Promise<ClaimResult> => {
+          const req = normaliseCandidatesRequest(input.request as CandidatesInput);
+          const sent = {
+            consumerUuid: input.consumerUuid,
+            consumerGeneration: input.consumerGeneration ?? null,
+            projectId: input.projectId,
+            userId: input.userId,
+            consumerType: input.consumerType,
+          };
+          const consumerUuid = input.consumerUuid.toLowerCase();
+          // Searching and claiming in one transaction: a candidate found here fits unless another
+          // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
+          // check fails before anything is written and the next candidate is tried; a lost generation
+          // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
+          const choices = (await findCandidates(ctx, { ...req, limit: Math.min(req.limit ?? ONE_STEP_CHOICES, ONE_STEP_CHOICES) }, tx)).allocationRequests;
+          if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
+          // Start at a random one so that schedulers asking at once do not all queue on the first.
+          const start = Math.floor(Math.random() * choices.length);
+          for (let i = 0; i < choices.length; i++) {
+            const chosen = choices[(start + i) % choices.length];
+            try {
+              await writeAllocations(tx, [{ ...sent, allocations: chosen.allocations }]);
+              return { consumerUuid, allocationRequest: chosen };
+            } catch (err) {
+              if (!(err instanceof DomainError && err.code === 'CAPACITY_EXCEEDED')) throw err;
+            }
           }
-        }
-        throw new LostRace();
-      }),
+          throw new LostRace();
+        },
+        (claim) => [consumersAt('consumer', [claim.consumerUuid])],
+      ),
   },
   {
     name: 'ClaimAllocationCandidatePayload',

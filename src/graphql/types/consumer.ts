@@ -4,7 +4,7 @@ import { builder, serviceWrite } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { InventoryInput } from './inventory.ts';
 import { relations, type AllocationGroup } from '../loaders.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { consumersAt, providersAt, runWrite } from '../payload.ts';
 import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
 import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
 import { reshape } from '../../db/reshape.ts';
@@ -102,6 +102,9 @@ const ConsumerAllocationsInput = builder.inputType('ConsumerAllocationsInput', {
 type ConsumerAllocationsArg = Omit<ConsumerAllocations, 'consumerGeneration'> & { consumerGeneration?: number | null };
 const toWrite = (c: ConsumerAllocationsArg): ConsumerAllocations => ({ ...c, consumerGeneration: c.consumerGeneration ?? null });
 
+/** The consumers a setAllocations(Batch) payload returns: those still holding allocations. */
+const writtenConsumers = (uuids: string[]) => [consumersAt('consumers', uuids)];
+
 const consumersPayload = {
   name: 'SetAllocationsPayload',
   description: 'The consumers written.',
@@ -126,7 +129,7 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description: `Replaces everything one consumer holds, atomically; bumps the consumer generation and the generation of each provider written to. ${allocationErrors}`,
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, [toWrite(input.consumer)])),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => writeAllocations(tx, [toWrite(input.consumer)]), writtenConsumers),
   },
   consumersPayload,
 );
@@ -140,7 +143,7 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description: `Replaces the allocations of several consumers in one transaction: all succeed or none does. Capacity is judged on the final state. ${allocationErrors}`,
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, input.consumers.map(toWrite))),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => writeAllocations(tx, input.consumers.map(toWrite)), writtenConsumers),
   },
   { ...consumersPayload, name: 'SetAllocationsBatchPayload' },
 );
@@ -154,8 +157,8 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description: 'Removes every allocation of a consumer, and the consumer. Errors: NOT_FOUND (the consumer holds nothing).',
-    resolve: async (_, { input }, ctx) => {
-      await writeTransaction(ctx.db, (tx) => deleteAllocations(tx, input.consumerUuid));
+    resolve: async (_, { input }, ctx, info) => {
+      await runWrite(ctx, info, (tx) => deleteAllocations(tx, input.consumerUuid));
       return input.consumerUuid.toLowerCase();
     },
   },
@@ -188,10 +191,16 @@ builder.relayMutationField(
     ...serviceWrite,
     description:
       'Atomically replaces the inventories of several providers and the allocations of several consumers, e.g. to move VGPU inventory from a compute node to new child providers while instances keep their claims. Only the final state is checked.',
-    resolve: async (_, { input }, ctx) => {
-      const providers = await writeTransaction(ctx.db, (tx) => reshape(tx, input.inventories, input.allocations.map(toWrite)));
-      return { providers: providers.map((p) => p.uuid), consumers: input.allocations.filter((c) => c.allocations.length).map((c) => c.consumerUuid.toLowerCase()) };
-    },
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(
+        ctx,
+        info,
+        async (tx) => {
+          const providers = await reshape(tx, input.inventories, input.allocations.map(toWrite));
+          return { providers: providers.map((p) => p.uuid), consumers: input.allocations.filter((c) => c.allocations.length).map((c) => c.consumerUuid.toLowerCase()) };
+        },
+        (r) => [providersAt('resourceProviders', r.providers), consumersAt('consumers', r.consumers)],
+      ),
   },
   {
     name: 'ReshapePayload',

@@ -12,7 +12,7 @@ import { numbers, providerSelect, type ProviderRow } from '../../db/reads.ts';
 import { createProvider, deleteProvider, providerFilterSql, updateProvider } from '../../db/providers.ts';
 import { setProviderTraits } from '../../db/traits.ts';
 import { setProviderAggregates } from '../../db/aggregates.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { runWrite, theProvider } from '../payload.ts';
 
 export const ProviderAllocation = builder.simpleObject('ProviderAllocation', {
   description: "What one consumer holds on one provider (an entry of the provider's allocations).",
@@ -154,7 +154,7 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description: 'Creates a provider (a root, or a child of `parentUuid`). Errors: DUPLICATE_NAME, DUPLICATE_UUID, INVALID_PARENT, BAD_VALUE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => createProvider(tx, input)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => createProvider(tx, input), theProvider),
   },
   providerPayload('CreateResourceProviderPayload', 'The provider created.'),
 );
@@ -176,9 +176,12 @@ builder.relayMutationField(
     ...serviceWrite,
     description:
       'Renames and/or re-parents a provider. Neither bumps the generation (as in the reference). Errors: NOT_FOUND, DUPLICATE_NAME, INVALID_PARENT (unknown parent or a loop).',
-    resolve: (_, { input }, ctx) =>
-      writeTransaction(ctx.db, (tx) =>
-        updateProvider(tx, { uuid: input.uuid, name: input.name, parentUuid: 'parentUuid' in input ? (input.parentUuid ?? null) : undefined }),
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(
+        ctx,
+        info,
+        (tx) => updateProvider(tx, { uuid: input.uuid, name: input.name, parentUuid: 'parentUuid' in input ? (input.parentUuid ?? null) : undefined }),
+        theProvider,
       ),
   },
   providerPayload('UpdateResourceProviderPayload', 'The provider changed.'),
@@ -194,7 +197,7 @@ builder.relayMutationField(
     ...serviceWrite,
     description:
       'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
-    resolve: async (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteProvider(tx, input.uuid)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteProvider(tx, input.uuid)),
   },
   {
     name: 'DeleteResourceProviderPayload',
@@ -216,7 +219,7 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description: "Replaces the provider's trait set and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (unknown trait).",
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits), theProvider),
   },
   providerPayload('SetProviderTraitsPayload', 'The provider with its new traits.'),
 );
@@ -233,7 +236,7 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description: 'Removes every trait from the provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, [])),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, []), theProvider),
   },
   providerPayload('ClearProviderTraitsPayload', 'The provider without traits.'),
 );
@@ -251,7 +254,8 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description: "Replaces the provider's aggregates and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (malformed uuid).",
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates)),
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(ctx, info, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates), theProvider),
   },
   providerPayload('SetProviderAggregatesPayload', 'The provider with its new aggregates.'),
 );
