@@ -59,7 +59,7 @@ const STEPS: [alias: string, field: string][] = [
     'cl',
     `claimAllocationCandidate(input: {consumerUuid: "${Y}", projectId: "p", userId: "u", consumerType: "INSTANCE",
       request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}, {resourceClass: "CUSTOM_A", amount: 1}]}]}}) {
-      consumer { ...C } allocationRequest { allocations { providerUuid resources { resourceClass amount } } } }`,
+      consumer { ...C } allocationRequest { allocations { providerUuid resources { resourceClass amount } } } replayed }`,
   ],
   ['b', `setAllocationsBatch(input: {consumers: [${consumer(X, 1, [[C, 'VCPU', 3]])}, ${consumer(Z, null, [[C, 'MEMORY_MB', 512]])}]}) { consumers { ...C } }`],
   [

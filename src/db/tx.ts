@@ -50,7 +50,7 @@ export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promis
       db.cache?.changed(changes);
       return result;
     } catch (err) {
-      if (!(err instanceof LostRace) && !isTransientConflict(err)) throw translateDbError(err);
+      if (!(err instanceof LostRace) && !isTransientConflict(err) && !isConsumerCreatedMeanwhile(err)) throw translateDbError(err);
       writeStats.retries++;
       if (attempt >= maxRetries()) {
         throw new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`);
@@ -89,15 +89,21 @@ function isTransientConflict(err: unknown): boolean {
   return /P2034|40P01|40001|deadlock|could not serialize|TransactionWriteConflict/i.test(text);
 }
 
+/**
+ * Two writers creating the same consumer at once: the loser's "does not exist yet" is stale. Run
+ * again, it sees the consumer: a conflict for a plain write, the claim held for a claim sent twice.
+ */
+function isConsumerCreatedMeanwhile(err: unknown): boolean {
+  if (!(err instanceof P.PrismaClientKnownRequestError && err.code === 'P2002')) return false;
+  const target = JSON.stringify(err.meta ?? {});
+  return /consumer/i.test(String(err.meta?.modelName ?? target)) && target.includes('uuid');
+}
+
 /** Unique-constraint failures that slipped past the explicit checks (a concurrent insert) become domain errors. */
 export function translateDbError(err: unknown): unknown {
   if (err instanceof DomainError || err instanceof LostRace) return err;
   if (err instanceof P.PrismaClientKnownRequestError && err.code === 'P2002') {
     const target = JSON.stringify(err.meta ?? {});
-    // Two writers creating the same consumer at once: the loser's "does not exist yet" is stale.
-    if (/consumer/i.test(String(err.meta?.modelName ?? target)) && target.includes('uuid')) {
-      return new DomainError('CONCURRENT_UPDATE', 'The consumer was created by another request meanwhile. Re-read and retry.');
-    }
     if (target.includes('uuid')) return new DomainError('DUPLICATE_UUID', 'That uuid is already in use');
     return new DomainError('DUPLICATE_NAME', 'That name is already in use');
   }

@@ -9,6 +9,7 @@ import { capacity } from '../../domain/inventory.ts';
 import { loadWorld } from '../../db/candidates.ts';
 import { postgresChangeToken } from '../../db/answerMemo.ts';
 import { LostRace } from '../../db/tx.ts';
+import { heldClaim } from '../../db/claimReplay.ts';
 import { consumersAt, runWrite } from '../payload.ts';
 import { writeAllocations } from '../../db/allocations.ts';
 import type { Tx } from '../../db/client.ts';
@@ -212,6 +213,7 @@ builder.queryField('allocationCandidates', (t) =>
 interface ClaimResult {
   consumerUuid: string;
   allocationRequest: CandidateView;
+  replayed: boolean;
 }
 
 builder.relayMutationField(
@@ -230,7 +232,9 @@ builder.relayMutationField(
   {
     ...serviceWrite,
     description:
-      'Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.',
+      'Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. ' +
+      'Safe to retry: sent again after it happened (the same consumer, consumerGeneration, projectId, userId, consumerType and request), it answers the claim the consumer holds with `replayed: true` and writes nothing, ' +
+      'as long as the consumer was not written since. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.',
     resolve: (_, { input }, ctx, info) =>
       runWrite(
         ctx,
@@ -245,6 +249,11 @@ builder.relayMutationField(
             consumerType: input.consumerType,
           };
           const consumerUuid = input.consumerUuid.toLowerCase();
+          const held = await heldClaim(tx, ctx.db.kind, req, sent, ctx.config.candidates);
+          if (held.replay) {
+            const { world, candidate } = held.replay;
+            return { consumerUuid, allocationRequest: view(world, { candidates: [candidate], summaries: [] }).allocationRequests[0], replayed: true };
+          }
           // Searching and claiming in one transaction: a candidate found here fits unless another
           // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
           // check fails before anything is written and the next candidate is tried; a lost generation
@@ -257,8 +266,11 @@ builder.relayMutationField(
             const chosen = choices[(start + i) % choices.length];
             try {
               await writeAllocations(tx, [{ ...sent, allocations: chosen.allocations }]);
-              return { consumerUuid, allocationRequest: chosen };
+              return { consumerUuid, allocationRequest: chosen, replayed: false };
             } catch (err) {
+              // A new consumer that exists by now was created meanwhile, perhaps by a copy of this
+              // claim sent at the same time: run again, to answer with that claim if it is this one.
+              if (err instanceof DomainError && err.code === 'CONCURRENT_UPDATE' && sent.consumerGeneration === null && !held.exists) throw new LostRace();
               if (!(err instanceof DomainError && err.code === 'CAPACITY_EXCEEDED')) throw err;
             }
           }
@@ -269,10 +281,17 @@ builder.relayMutationField(
   },
   {
     name: 'ClaimAllocationCandidatePayload',
-    description: 'The claim made.',
+    description: 'The claim made, or the claim already held when the same claim was sent again.',
     outputFields: (t) => ({
       consumer: t.field({ type: ConsumerRef, description: 'The consumer, with its new generation.', resolve: (p) => p.consumerUuid }),
       allocationRequest: t.field({ type: AllocationRequest, description: 'The candidate that was claimed.', resolve: (p) => p.allocationRequest }),
+      replayed: t.boolean({
+        description:
+          'True when this claim had already happened (a retry after a lost answer): the consumer already held, at the generation this claim gives, ' +
+          'allocations that are a candidate of the request, with the project, user and type sent. Nothing was written; `allocationRequest` is the claim held ' +
+          '(its `mappings` one valid mapping of the groups onto it). False when the claim was made now.',
+        resolve: (p) => p.replayed,
+      }),
     }),
   },
 );
