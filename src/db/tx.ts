@@ -3,7 +3,7 @@
 // after our own read is a race the client did not cause, retried here a bounded number of times.
 import { DomainError } from '../domain/errors.ts';
 import { Prisma as P } from './generated/client.ts';
-import type { Database, Tx } from './client.ts';
+import { connectTimeoutMs, type Database, type Tx } from './client.ts';
 import { noChanges, providersChanged, recordingInto } from './changes.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
@@ -45,7 +45,8 @@ export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promis
     try {
       const result = await db.writer.$transaction(
         (tx) => work(recordingInto(db.kind === 'postgres' ? Object.assign(tx, { [ROW_LOCKS]: true }) : tx, changes)),
-        { timeout: 30_000, maxWait: 30_000 },
+        // A transaction that could not start in time (Prisma's P2028) never ran: UNAVAILABLE, see unavailable.ts.
+        { timeout: 30_000, maxWait: connectTimeoutMs(db.kind) },
       );
       db.cache?.changed(changes);
       return result;
