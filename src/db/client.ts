@@ -106,6 +106,13 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
   };
 }
 
+/**
+ * How long a write waits for its transaction to start before answering UNAVAILABLE: for a pooled
+ * connection on PostgreSQL, for the one writer connection on SQLite (which waits longer by default:
+ * its writes queue in one process rather than fail over to another replica).
+ */
+export const connectTimeoutMs = (kind: Database['kind']) => Number(process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS ?? (kind === 'postgres' ? 5_000 : 30_000));
+
 /** Pool and timeouts for PostgreSQL, from the environment (see README). */
 export function postgresPoolConfig(url: string): pg.PoolConfig & { schema?: string } {
   const parsed = new URL(url);
@@ -115,7 +122,7 @@ export function postgresPoolConfig(url: string): pg.PoolConfig & { schema?: stri
   return {
     connectionString: parsed.toString(),
     max: Number(process.env.PLACEMENT_DB_POOL_SIZE ?? 10),
-    connectionTimeoutMillis: Number(process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS ?? 5_000),
+    connectionTimeoutMillis: connectTimeoutMs('postgres'),
     idleTimeoutMillis: 30_000,
     // search_path makes the hand-written SQL and the migrations land in the chosen schema.
     options: `-c statement_timeout=${statementTimeout}${schema ? ` -c search_path=${schema}` : ''}`,

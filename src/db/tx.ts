@@ -3,7 +3,7 @@
 // after our own read is a race the client did not cause, retried here a bounded number of times.
 import { DomainError } from '../domain/errors.ts';
 import { Prisma as P } from './generated/client.ts';
-import type { Database, Tx } from './client.ts';
+import { connectTimeoutMs, type Database, type Tx } from './client.ts';
 import { noChanges, providersChanged, recordingInto } from './changes.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
@@ -45,12 +45,13 @@ export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promis
     try {
       const result = await db.writer.$transaction(
         (tx) => work(recordingInto(db.kind === 'postgres' ? Object.assign(tx, { [ROW_LOCKS]: true }) : tx, changes)),
-        { timeout: 30_000, maxWait: 30_000 },
+        // A transaction that could not start in time (Prisma's P2028) never ran: UNAVAILABLE, see unavailable.ts.
+        { timeout: 30_000, maxWait: connectTimeoutMs(db.kind) },
       );
       db.cache?.changed(changes);
       return result;
     } catch (err) {
-      if (!(err instanceof LostRace) && !isTransientConflict(err)) throw translateDbError(err);
+      if (!(err instanceof LostRace) && !isTransientConflict(err) && !isConsumerCreatedMeanwhile(err)) throw translateDbError(err);
       writeStats.retries++;
       if (attempt >= maxRetries()) {
         throw new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`);
@@ -89,15 +90,21 @@ function isTransientConflict(err: unknown): boolean {
   return /P2034|40P01|40001|deadlock|could not serialize|TransactionWriteConflict/i.test(text);
 }
 
+/**
+ * Two writers creating the same consumer at once: the loser's "does not exist yet" is stale. Run
+ * again, it sees the consumer: a conflict for a plain write, the claim held for a claim sent twice.
+ */
+function isConsumerCreatedMeanwhile(err: unknown): boolean {
+  if (!(err instanceof P.PrismaClientKnownRequestError && err.code === 'P2002')) return false;
+  const target = JSON.stringify(err.meta ?? {});
+  return /consumer/i.test(String(err.meta?.modelName ?? target)) && target.includes('uuid');
+}
+
 /** Unique-constraint failures that slipped past the explicit checks (a concurrent insert) become domain errors. */
 export function translateDbError(err: unknown): unknown {
   if (err instanceof DomainError || err instanceof LostRace) return err;
   if (err instanceof P.PrismaClientKnownRequestError && err.code === 'P2002') {
     const target = JSON.stringify(err.meta ?? {});
-    // Two writers creating the same consumer at once: the loser's "does not exist yet" is stale.
-    if (/consumer/i.test(String(err.meta?.modelName ?? target)) && target.includes('uuid')) {
-      return new DomainError('CONCURRENT_UPDATE', 'The consumer was created by another request meanwhile. Re-read and retry.');
-    }
     if (target.includes('uuid')) return new DomainError('DUPLICATE_UUID', 'That uuid is already in use');
     return new DomainError('DUPLICATE_NAME', 'That name is already in use');
   }

@@ -8,6 +8,9 @@ const PATTERNS = [
   /\bP1001\b|\bP1002\b|\bP1008\b|\bP1017\b|\bP2024\b/,
   /canceling statement due to statement timeout|terminating connection|the database system is (starting up|shutting down)|57014|57P01|57P03|08006|08001|08003/,
   /SQLITE_BUSY|database is locked/,
+  // Prisma's P2028 when a transaction could not start within maxWait, or ran past its timeout and
+  // was rolled back: either way nothing was written (other P2028s, e.g. "already committed", are not this).
+  /Unable to start a transaction in the given time|cannot be executed on an expired transaction/,
 ];
 
 export function isDatabaseUnavailable(err: unknown): boolean {

@@ -94,7 +94,11 @@ export const builder = new SchemaBuilder<Types>({
 
 // Fail closed: a root field without a row in the matrix needs reader (reads) or admin (writes).
 builder.queryType({ description: 'Reads: providers and their trees, classes, traits, consumers and usages.', authScopes: { reader: true } });
-builder.mutationType({ description: 'Writes. Each runs in one transaction: it happens entirely or not at all.', authScopes: { admin: true } });
+builder.mutationType({
+  description:
+    'Writes. Each runs in one transaction: it happens entirely or not at all, and its payload shows what that transaction left (also when several mutations share one document).',
+  authScopes: { admin: true },
+});
 
 export const queryScopes = (name: QueryName) => rootScopes(QUERY_ACCESS[name]);
 export const mutationScopes = (name: MutationName) => rootScopes(MUTATION_ACCESS[name]);

@@ -1,27 +1,36 @@
-// Batch functions behind every relation: each gets the keys of one request's tick and costs one
-// or two SQL statements (the dataloader plugin keeps one DataLoader per request and field).
+// Batch functions behind every relation, and the per-request registry of their DataLoaders: each
+// gets the keys of one request's tick and costs one or two SQL statements. A batch function takes
+// the connection to read through, so that a mutation can run the very same reads inside its write
+// transaction and prime the loaders with them (payload.ts).
+import DataLoader from 'dataloader';
+import { createContextCache } from '@pothos/core';
 import type { Context } from './builder.ts';
 import { scopesOf } from '../auth/identity.ts';
+import type { Tx } from '../db/client.ts';
 import { capacity } from '../domain/inventory.ts';
 import { subtreeIds, parentsFirst } from '../domain/tree.ts';
 import * as reads from '../db/reads.ts';
 
-export const loadProviders = (uuids: readonly string[], ctx: Context) => reads.providersByUuid(ctx.db.reader, uuids);
+export const loadProviders = (db: Tx, uuids: readonly string[]) => reads.providersByUuid(db, uuids);
+export const loadConsumers = (db: Tx, uuids: readonly string[]) => reads.consumersByUuid(db, uuids);
+
 /** Consumers the caller may not read are as missing (null), so a refusal cannot tell that one exists. */
-export async function loadConsumers(uuids: readonly string[], ctx: Context) {
+export function readableConsumers(ctx: Context): (c: reads.ConsumerRow | null | undefined) => c is reads.ConsumerRow {
   const readable = scopesOf(ctx.identity).project;
-  return (await reads.consumersByUuid(ctx.db.reader, uuids)).filter((c) => readable(c.projectId));
+  return (c): c is reads.ConsumerRow => Boolean(c && readable(c.projectId));
 }
 
-export const loadChildren = (ids: readonly number[], ctx: Context) => reads.childrenOf(ctx.db.reader, ids);
+async function loadChildren(db: Tx, ids: readonly number[]) {
+  return reads.groupBy(ids, await reads.childrenOf(db, ids), (p) => p.parentId!);
+}
 
 /** Key: "rootId:providerId". Loads whole trees once, then cuts out each provider's descendants. */
 export const descendantsKey = (p: reads.ProviderRow) => `${p.rootId}:${p.id}`;
 
-export async function loadDescendants(keys: readonly string[], ctx: Context) {
+async function loadDescendants(db: Tx, keys: readonly string[]) {
   const pairs = keys.map((k) => k.split(':').map(Number));
   const roots = [...new Set(pairs.map(([root]) => root))];
-  const grouped = reads.groupBy(roots, await reads.treesOf(ctx.db.reader, roots), (p) => p.rootId);
+  const grouped = reads.groupBy(roots, await reads.treesOf(db, roots), (p) => p.rootId);
   const trees = new Map(roots.map((root, i) => [root, grouped[i]]));
   return pairs.map(([root, id]) => {
     const tree = trees.get(root)!;
@@ -35,19 +44,19 @@ export interface InventoryView extends reads.InventoryRow {
   used: number;
 }
 
-export async function loadInventories(ids: readonly number[], ctx: Context): Promise<InventoryView[][]> {
-  const [inventories, usages] = await Promise.all([reads.inventoriesOf(ctx.db.reader, ids), reads.usagesOf(ctx.db.reader, ids)]);
+async function loadInventories(db: Tx, ids: readonly number[]): Promise<InventoryView[][]> {
+  const [inventories, usages] = await Promise.all([reads.inventoriesOf(db, ids), reads.usagesOf(db, ids)]);
   const used = new Map(usages.map((u) => [`${u.providerId}:${u.resourceClass}`, u.used]));
   const views = inventories.map((i) => ({ ...i, capacity: capacity(i), used: used.get(`${i.providerId}:${i.resourceClass}`) ?? 0 }));
   return reads.groupBy(ids, views, (v) => v.providerId);
 }
 
-export async function loadTraits(ids: readonly number[], ctx: Context) {
-  return reads.groupBy(ids, await reads.traitsOf(ctx.db.reader, ids), (r) => r.providerId).map((rows) => rows.map((r) => r.name));
+async function loadTraits(db: Tx, ids: readonly number[]) {
+  return reads.groupBy(ids, await reads.traitsOf(db, ids), (r) => r.providerId).map((rows) => rows.map((r) => r.name));
 }
 
-export async function loadAggregates(ids: readonly number[], ctx: Context) {
-  return reads.groupBy(ids, await reads.aggregatesOf(ctx.db.reader, ids), (r) => r.providerId).map((rows) => rows.map((r) => r.uuid));
+async function loadAggregates(db: Tx, ids: readonly number[]) {
+  return reads.groupBy(ids, await reads.aggregatesOf(db, ids), (r) => r.providerId).map((rows) => rows.map((r) => r.uuid));
 }
 
 /** Allocations grouped by (holder, other side): a provider's by consumer, a consumer's by provider. */
@@ -67,12 +76,46 @@ function groupAllocations(rows: reads.AllocationRow[], by: 'consumerUuid' | 'pro
   return [...groups.values()];
 }
 
-export async function loadProviderAllocations(ids: readonly number[], ctx: Context) {
-  const rows = await reads.allocationsOfProviders(ctx.db.reader, ids);
+async function loadProviderAllocations(db: Tx, ids: readonly number[]) {
+  const rows = await reads.allocationsOfProviders(db, ids);
   return reads.groupBy(ids, rows, (r) => r.providerId).map((list) => groupAllocations(list, 'consumerUuid'));
 }
 
-export async function loadConsumerAllocations(ids: readonly number[], ctx: Context) {
-  const rows = await reads.allocationsOfConsumers(ctx.db.reader, ids);
+async function loadConsumerAllocations(db: Tx, ids: readonly number[]) {
+  const rows = await reads.allocationsOfConsumers(db, ids);
   return reads.groupBy(ids, rows, (r) => r.consumerId).map((list) => groupAllocations(list, 'providerUuid'));
 }
+
+/** Every relation's batch function, by name; `relations(ctx)` holds one DataLoader of each per request. */
+export const batches = {
+  /** By parent id. */
+  children: loadChildren,
+  /** By descendantsKey. */
+  descendants: loadDescendants,
+  /** By provider id; serves both `inventories` and `usages`. */
+  inventories: loadInventories,
+  traits: loadTraits,
+  aggregates: loadAggregates,
+  /** By provider id. */
+  providerAllocations: loadProviderAllocations,
+  /** By consumer id. */
+  consumerAllocations: loadConsumerAllocations,
+};
+
+type Batches = typeof batches;
+export type RelationName = keyof Batches;
+export type Relations = { [K in RelationName]: DataLoader<Parameters<Batches[K]>[1][number], Awaited<ReturnType<Batches[K]>>[number]> };
+
+/** One DataLoader per relation and request, reading through the request's reader connection. */
+export const relations = createContextCache((ctx: Context): Relations => {
+  const loader = <K, V>(batch: (db: Tx, keys: readonly K[]) => Promise<V[]>) => new DataLoader<K, V>((keys) => batch(ctx.db.reader, keys));
+  return {
+    children: loader(batches.children),
+    descendants: loader(batches.descendants),
+    inventories: loader(batches.inventories),
+    traits: loader(batches.traits),
+    aggregates: loader(batches.aggregates),
+    providerAllocations: loader(batches.providerAllocations),
+    consumerAllocations: loader(batches.consumerAllocations),
+  };
+});

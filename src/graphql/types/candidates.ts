@@ -8,7 +8,9 @@ import type { World, WorldProvider } from '../../domain/candidates/world.ts';
 import { capacity } from '../../domain/inventory.ts';
 import { loadWorld } from '../../db/candidates.ts';
 import { postgresChangeToken } from '../../db/answerMemo.ts';
-import { LostRace, writeTransaction } from '../../db/tx.ts';
+import { LostRace } from '../../db/tx.ts';
+import { heldClaim } from '../../db/claimReplay.ts';
+import { consumersAt, runWrite } from '../payload.ts';
 import { writeAllocations } from '../../db/allocations.ts';
 import type { Tx } from '../../db/client.ts';
 import { DomainError, fail } from '../../domain/errors.ts';
@@ -174,9 +176,7 @@ const ROOTS_PER_CANDIDATE = 2;
 type Answer = ReturnType<typeof view>;
 
 /** `tx`: the open write transaction of a one-step claim. */
-async function findCandidates(ctx: Context, input: CandidatesInput, limit?: number, tx?: Tx): Promise<Answer> {
-  const req = normaliseCandidatesRequest(input);
-  if (limit !== undefined) req.limit = Math.min(req.limit ?? limit, limit);
+async function findCandidates(ctx: Context, req: CandidatesRequest, tx?: Tx): Promise<Answer> {
   const cache = ctx.db.cache;
   if (cache) await cache.fresh(tx ?? ctx.db.writer);
   const answer = () =>
@@ -209,11 +209,15 @@ builder.queryField('allocationCandidates', (t) =>
     description:
       'Allocation candidates for a request, with the semantics of the reference (Placement 1.39). Errors: BAD_VALUE (malformed or contradictory request, unknown class or trait), DUPLICATE_KEY.',
     args: { request: t.arg({ type: CandidatesRequestInput, required: true, description: 'What is wanted.' }) },
-    resolve: async (_, { request }, ctx) => {
-      return findCandidates(ctx, request as CandidatesInput);
-    },
+    resolve: (_, { request }, ctx) => findCandidates(ctx, normaliseCandidatesRequest(request as CandidatesInput)),
   }),
 );
+
+interface ClaimResult {
+  consumerUuid: string;
+  allocationRequest: CandidateView;
+  replayed: boolean;
+}
 
 builder.relayMutationField(
   'claimAllocationCandidate',
@@ -231,44 +235,66 @@ builder.relayMutationField(
   {
     ...mutationScopes('claimAllocationCandidate'),
     description:
-      "Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.",
-    resolve: (_, { input }, ctx) =>
-      writeTransaction(ctx.db, async (tx) => {
-        // Searching and claiming in one transaction: a candidate found here fits unless another
-        // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
-        // check fails before anything is written and the next candidate is tried; a lost generation
-        // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
-        const choices = (await findCandidates(ctx, input.request as CandidatesInput, ONE_STEP_CHOICES, tx)).allocationRequests;
-        if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
-        // Start at a random one so that schedulers asking at once do not all queue on the first.
-        const start = Math.floor(Math.random() * choices.length);
-        for (let i = 0; i < choices.length; i++) {
-          const chosen = choices[(start + i) % choices.length];
-          try {
-            await writeAllocations(tx, [
-              {
-                consumerUuid: input.consumerUuid,
-                consumerGeneration: input.consumerGeneration ?? null,
-                projectId: input.projectId,
-                userId: input.userId,
-                consumerType: input.consumerType,
-                allocations: chosen.allocations,
-              },
-            ]);
-            return { consumerUuid: input.consumerUuid.toLowerCase(), allocationRequest: chosen };
-          } catch (err) {
-            if (!(err instanceof DomainError && err.code === 'CAPACITY_EXCEEDED')) throw err;
+      'Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. ' +
+      'Safe to retry: sent again after it happened (the same consumer, consumerGeneration, projectId, userId, consumerType and request), it answers the claim the consumer holds with `replayed: true` and writes nothing, ' +
+      'as long as the consumer was not written since. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.',
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(
+        ctx,
+        info,
+        async (tx): Promise<ClaimResult> => {
+          const req = normaliseCandidatesRequest(input.request as CandidatesInput);
+          const sent = {
+            consumerUuid: input.consumerUuid,
+            consumerGeneration: input.consumerGeneration ?? null,
+            projectId: input.projectId,
+            userId: input.userId,
+            consumerType: input.consumerType,
+          };
+          const consumerUuid = input.consumerUuid.toLowerCase();
+          const held = await heldClaim(tx, ctx.db.kind, req, sent, ctx.config.candidates);
+          if (held.replay) {
+            const { world, candidate } = held.replay;
+            return { consumerUuid, allocationRequest: view(world, { candidates: [candidate], summaries: [] }).allocationRequests[0], replayed: true };
           }
-        }
-        throw new LostRace();
-      }),
+          // Searching and claiming in one transaction: a candidate found here fits unless another
+          // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
+          // check fails before anything is written and the next candidate is tried; a lost generation
+          // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
+          const choices = (await findCandidates(ctx, { ...req, limit: Math.min(req.limit ?? ONE_STEP_CHOICES, ONE_STEP_CHOICES) }, tx)).allocationRequests;
+          if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
+          // Start at a random one so that schedulers asking at once do not all queue on the first.
+          const start = Math.floor(Math.random() * choices.length);
+          for (let i = 0; i < choices.length; i++) {
+            const chosen = choices[(start + i) % choices.length];
+            try {
+              await writeAllocations(tx, [{ ...sent, allocations: chosen.allocations }]);
+              return { consumerUuid, allocationRequest: chosen, replayed: false };
+            } catch (err) {
+              // A new consumer that exists by now was created meanwhile, perhaps by a copy of this
+              // claim sent at the same time: run again, to answer with that claim if it is this one.
+              if (err instanceof DomainError && err.code === 'CONCURRENT_UPDATE' && sent.consumerGeneration === null && !held.exists) throw new LostRace();
+              if (!(err instanceof DomainError && err.code === 'CAPACITY_EXCEEDED')) throw err;
+            }
+          }
+          throw new LostRace();
+        },
+        (claim) => [consumersAt('consumer', [claim.consumerUuid])],
+      ),
   },
   {
     name: 'ClaimAllocationCandidatePayload',
-    description: 'The claim made.',
+    description: 'The claim made, or the claim already held when the same claim was sent again.',
     outputFields: (t) => ({
       consumer: t.field({ type: ConsumerRef, description: 'The consumer, with its new generation.', resolve: (p) => p.consumerUuid }),
       allocationRequest: t.field({ type: AllocationRequest, description: 'The candidate that was claimed.', resolve: (p) => p.allocationRequest }),
+      replayed: t.boolean({
+        description:
+          'True when this claim had already happened (a retry after a lost answer): the consumer already held, at the generation this claim gives, ' +
+          'allocations that are a candidate of the request, with the project, user and type sent. Nothing was written; `allocationRequest` is the claim held ' +
+          '(its `mappings` one valid mapping of the groups onto it). False when the claim was made now.',
+        resolve: (p) => p.replayed,
+      }),
     }),
   },
 );

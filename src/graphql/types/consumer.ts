@@ -3,8 +3,8 @@
 import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { InventoryInput } from './inventory.ts';
-import { loadConsumerAllocations, type AllocationGroup } from '../loaders.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { relations, type AllocationGroup } from '../loaders.ts';
+import { consumersAt, providersAt, runWrite } from '../payload.ts';
 import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
 import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
 import { reshape } from '../../db/reshape.ts';
@@ -35,11 +35,10 @@ ConsumerRef.implement({
       description: 'INSTANCE, MIGRATION, ...; null for consumers written without one.',
       resolve: (c) => c.consumerType,
     }),
-    allocations: t.loadableList({
-      type: ConsumerAllocation,
+    allocations: t.field({
+      type: [ConsumerAllocation],
       description: 'Allocations held, one entry per provider.',
-      load: (ids: number[], ctx) => loadConsumerAllocations(ids, ctx),
-      resolve: (c) => c.id,
+      resolve: (c, _, ctx) => relations(ctx).consumerAllocations.load(c.id),
     }),
   }),
 });
@@ -106,6 +105,9 @@ const ConsumerAllocationsInput = builder.inputType('ConsumerAllocationsInput', {
 type ConsumerAllocationsArg = Omit<ConsumerAllocations, 'consumerGeneration'> & { consumerGeneration?: number | null };
 const toWrite = (c: ConsumerAllocationsArg): ConsumerAllocations => ({ ...c, consumerGeneration: c.consumerGeneration ?? null });
 
+/** The consumers a setAllocations(Batch) payload returns: those still holding allocations. */
+const writtenConsumers = (uuids: string[]) => [consumersAt('consumers', uuids)];
+
 const consumersPayload = {
   name: 'SetAllocationsPayload',
   description: 'The consumers written.',
@@ -130,7 +132,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setAllocations'),
     description: `Replaces everything one consumer holds, atomically; bumps the consumer generation and the generation of each provider written to. ${allocationErrors}`,
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, [toWrite(input.consumer)])),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => writeAllocations(tx, [toWrite(input.consumer)]), writtenConsumers),
   },
   consumersPayload,
 );
@@ -144,7 +146,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setAllocationsBatch'),
     description: `Replaces the allocations of several consumers in one transaction: all succeed or none does. Capacity is judged on the final state. ${allocationErrors}`,
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, input.consumers.map(toWrite))),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => writeAllocations(tx, input.consumers.map(toWrite)), writtenConsumers),
   },
   { ...consumersPayload, name: 'SetAllocationsBatchPayload' },
 );
@@ -158,8 +160,8 @@ builder.relayMutationField(
   {
     ...mutationScopes('deleteAllocations'),
     description: 'Removes every allocation of a consumer, and the consumer. Errors: NOT_FOUND (the consumer holds nothing).',
-    resolve: async (_, { input }, ctx) => {
-      await writeTransaction(ctx.db, (tx) => deleteAllocations(tx, input.consumerUuid));
+    resolve: async (_, { input }, ctx, info) => {
+      await runWrite(ctx, info, (tx) => deleteAllocations(tx, input.consumerUuid));
       return input.consumerUuid.toLowerCase();
     },
   },
@@ -192,10 +194,16 @@ builder.relayMutationField(
     ...mutationScopes('reshape'),
     description:
       'Atomically replaces the inventories of several providers and the allocations of several consumers, e.g. to move VGPU inventory from a compute node to new child providers while instances keep their claims. Only the final state is checked.',
-    resolve: async (_, { input }, ctx) => {
-      const providers = await writeTransaction(ctx.db, (tx) => reshape(tx, input.inventories, input.allocations.map(toWrite)));
-      return { providers: providers.map((p) => p.uuid), consumers: input.allocations.filter((c) => c.allocations.length).map((c) => c.consumerUuid.toLowerCase()) };
-    },
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(
+        ctx,
+        info,
+        async (tx) => {
+          const providers = await reshape(tx, input.inventories, input.allocations.map(toWrite));
+          return { providers: providers.map((p) => p.uuid), consumers: input.allocations.filter((c) => c.allocations.length).map((c) => c.consumerUuid.toLowerCase()) };
+        },
+        (r) => [providersAt('resourceProviders', r.providers), consumersAt('consumers', r.consumers)],
+      ),
   },
   {
     name: 'ReshapePayload',

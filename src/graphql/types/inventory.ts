@@ -1,7 +1,7 @@
 // Inventories: the object type, its input, and the mutations that replace, set and delete them.
 import { builder, mutationScopes, typeScopes } from '../builder.ts';
 import type { InventoryView } from '../loaders.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { runWrite, theProvider } from '../payload.ts';
 import { deleteAllInventories, deleteInventory, setInventories, setInventory } from '../../db/inventories.ts';
 import { ProviderRef } from './refs.ts';
 import type { ProviderRow } from '../../db/reads.ts';
@@ -67,7 +67,7 @@ builder.relayMutationField(
     ...mutationScopes('setInventories'),
     description:
       'Replaces all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE (unknown class), DUPLICATE_KEY, INVENTORY_IN_USE (a removed class has allocations).',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setInventories(tx, input.providerUuid, input.providerGeneration, input.inventories)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setInventories(tx, input.providerUuid, input.providerGeneration, input.inventories), theProvider),
   },
   payload('SetInventoriesPayload', 'The provider with its new inventory.'),
 );
@@ -85,7 +85,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setInventory'),
     description: 'Creates or replaces the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setInventory(tx, input.providerUuid, input.providerGeneration, input.inventory)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setInventory(tx, input.providerUuid, input.providerGeneration, input.inventory), theProvider),
   },
   payload('SetInventoryPayload', 'The provider with the inventory set.'),
 );
@@ -103,7 +103,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('deleteInventory'),
     description: 'Removes the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteInventory(tx, input.providerUuid, input.providerGeneration, input.resourceClass)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteInventory(tx, input.providerUuid, input.providerGeneration, input.resourceClass), theProvider),
   },
   payload('DeleteInventoryPayload', 'The provider without that inventory.'),
 );
@@ -120,7 +120,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('deleteInventories'),
     description: 'Removes all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteAllInventories(tx, input.providerUuid, input.providerGeneration)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteAllInventories(tx, input.providerUuid, input.providerGeneration), theProvider),
   },
   payload('DeleteInventoriesPayload', 'The provider without inventory.'),
 );

@@ -5,23 +5,14 @@ import { Prisma as P } from '../../db/generated/client.ts';
 import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { Inventory, Usage } from './inventory.ts';
-import {
-  descendantsKey,
-  loadAggregates,
-  loadChildren,
-  loadDescendants,
-  loadInventories,
-  loadProviderAllocations,
-  loadTraits,
-  type AllocationGroup,
-} from '../loaders.ts';
+import { descendantsKey, relations, type AllocationGroup } from '../loaders.ts';
 import { idPage } from '../pagination.ts';
 import { normaliseProviderFilter } from '../../domain/providerFilter.ts';
 import { numbers, providerSelect, type ProviderRow } from '../../db/reads.ts';
 import { createProvider, deleteProvider, providerFilterSql, updateProvider } from '../../db/providers.ts';
 import { setProviderTraits } from '../../db/traits.ts';
 import { setProviderAggregates } from '../../db/aggregates.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { runWrite, theProvider } from '../payload.ts';
 
 export const ProviderAllocation = builder.simpleObject('ProviderAllocation', {
   ...typeScopes('ProviderAllocation'),
@@ -47,48 +38,38 @@ ProviderRef.implement({
     }),
     parent: t.field({ type: ProviderRef, nullable: true, description: 'The parent provider; null for a root.', resolve: (p) => p.parentUuid }),
     root: t.field({ type: ProviderRef, description: 'The root of the tree this provider belongs to (itself for a root).', resolve: (p) => p.rootUuid }),
-    children: t.loadableGroup({
-      type: ProviderRef,
+    children: t.field({
+      type: [ProviderRef],
       description: 'Direct children, oldest first.',
-      load: (ids: number[], ctx) => loadChildren(ids, ctx),
-      group: (child) => (child as ProviderRow).parentId!,
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).children.load(p.id),
     }),
-    descendants: t.loadableList({
-      type: ProviderRef,
+    descendants: t.field({
+      type: [ProviderRef],
       description: 'The whole subtree below this provider (not itself), parents before children.',
-      load: (keys: string[], ctx) => loadDescendants(keys, ctx),
-      resolve: (p) => descendantsKey(p),
+      resolve: (p, _, ctx) => relations(ctx).descendants.load(descendantsKey(p)),
     }),
-    inventories: t.loadableList({
-      type: Inventory,
+    inventories: t.field({
+      type: [Inventory],
       description: 'Inventory per resource class, with capacity and current usage.',
-      load: (ids: number[], ctx) => loadInventories(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).inventories.load(p.id),
     }),
-    usages: t.loadableList({
-      type: Usage,
+    usages: t.field({
+      type: [Usage],
       description: 'Amount allocated per resource class, for every class the provider has inventory of (0 when unused).',
-      load: (ids: number[], ctx) => loadInventories(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).inventories.load(p.id),
     }),
-    traits: t.loadableList({
-      type: 'String',
+    traits: t.stringList({
       description: 'Names of the traits the provider has, sorted.',
-      load: (ids: number[], ctx) => loadTraits(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).traits.load(p.id),
     }),
-    aggregates: t.loadableList({
-      type: 'String',
+    aggregates: t.stringList({
       description: 'Uuids of the aggregates the provider belongs to, sorted.',
-      load: (ids: number[], ctx) => loadAggregates(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).aggregates.load(p.id),
     }),
-    allocations: t.loadableList({
-      type: ProviderAllocation,
+    allocations: t.field({
+      type: [ProviderAllocation],
       description: 'Allocations against this provider, one entry per consumer.',
-      load: (ids: number[], ctx) => loadProviderAllocations(ids, ctx),
-      resolve: (p) => p.id,
+      resolve: (p, _, ctx) => relations(ctx).providerAllocations.load(p.id),
     }),
   }),
 });
@@ -177,7 +158,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('createResourceProvider'),
     description: 'Creates a provider (a root, or a child of `parentUuid`). Errors: DUPLICATE_NAME, DUPLICATE_UUID, INVALID_PARENT, BAD_VALUE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => createProvider(tx, input)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => createProvider(tx, input), theProvider),
   },
   providerPayload('CreateResourceProviderPayload', 'The provider created.'),
 );
@@ -199,9 +180,12 @@ builder.relayMutationField(
     ...mutationScopes('updateResourceProvider'),
     description:
       'Renames and/or re-parents a provider. Neither bumps the generation (as in the reference). Errors: NOT_FOUND, DUPLICATE_NAME, INVALID_PARENT (unknown parent or a loop).',
-    resolve: (_, { input }, ctx) =>
-      writeTransaction(ctx.db, (tx) =>
-        updateProvider(tx, { uuid: input.uuid, name: input.name, parentUuid: 'parentUuid' in input ? (input.parentUuid ?? null) : undefined }),
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(
+        ctx,
+        info,
+        (tx) => updateProvider(tx, { uuid: input.uuid, name: input.name, parentUuid: 'parentUuid' in input ? (input.parentUuid ?? null) : undefined }),
+        theProvider,
       ),
   },
   providerPayload('UpdateResourceProviderPayload', 'The provider changed.'),
@@ -217,7 +201,7 @@ builder.relayMutationField(
     ...mutationScopes('deleteResourceProvider'),
     description:
       'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
-    resolve: async (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteProvider(tx, input.uuid)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteProvider(tx, input.uuid)),
   },
   {
     name: 'DeleteResourceProviderPayload',
@@ -239,7 +223,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setProviderTraits'),
     description: "Replaces the provider's trait set and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (unknown trait).",
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits), theProvider),
   },
   providerPayload('SetProviderTraitsPayload', 'The provider with its new traits.'),
 );
@@ -256,7 +240,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('clearProviderTraits'),
     description: 'Removes every trait from the provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, [])),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, []), theProvider),
   },
   providerPayload('ClearProviderTraitsPayload', 'The provider without traits.'),
 );
@@ -274,7 +258,8 @@ builder.relayMutationField(
   {
     ...mutationScopes('setProviderAggregates'),
     description: "Replaces the provider's aggregates and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (malformed uuid).",
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates)),
+    resolve: (_, { input }, ctx, info) =>
+      runWrite(ctx, info, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates), theProvider),
   },
   providerPayload('SetProviderAggregatesPayload', 'The provider with its new aggregates.'),
 );

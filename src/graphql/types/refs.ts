@@ -1,18 +1,18 @@
 // Refs for the two node types, declared apart from their fields so that provider and consumer
 // files can point at each other without an import cycle.
 import { builder } from '../builder.ts';
-import { loadConsumers, loadProviders } from '../loaders.ts';
+import { loadConsumers, loadProviders, readableConsumers } from '../loaders.ts';
 import type { ConsumerRow, ProviderRow } from '../../db/reads.ts';
 
 export const ProviderRef = builder.loadableNodeRef<ProviderRow, string, string>('ResourceProvider', {
   id: { resolve: (p) => p.uuid },
-  load: (uuids: string[], ctx) => loadProviders(uuids, ctx),
+  load: (uuids: string[], ctx) => loadProviders(ctx.db.reader, uuids),
   sort: (p) => p.uuid,
 });
 
 export const ConsumerRef = builder.loadableNodeRef<ConsumerRow, string, string>('Consumer', {
   id: { resolve: (c) => c.uuid },
-  load: (uuids: string[], ctx) => loadConsumers(uuids, ctx),
+  load: async (uuids: string[], ctx) => (await loadConsumers(ctx.db.reader, uuids)).filter(readableConsumers(ctx)),
   sort: (c) => c.uuid,
 });
 

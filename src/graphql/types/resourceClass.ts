@@ -1,6 +1,6 @@
 // Resource classes: list and get, create / ensure / delete CUSTOM_ ones.
 import { builder, mutationScopes, queryScopes, typeScopes, type InputFields } from '../builder.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { runWrite } from '../payload.ts';
 import { createResourceClass, deleteResourceClass, ensureResourceClass, listResourceClasses, type ResourceClassRow } from '../../db/resourceClasses.ts';
 import { isCustomName } from '../../domain/names.ts';
 
@@ -52,7 +52,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('createResourceClass'),
     description: 'Creates a CUSTOM_ resource class. Errors: DUPLICATE_NAME, STANDARD_READ_ONLY (not a CUSTOM_ name), BAD_VALUE.',
-    resolve: async (_, { input }, ctx) => ({ resourceClass: await writeTransaction(ctx.db, (tx) => createResourceClass(tx, input.name)) }),
+    resolve: async (_, { input }, ctx, info) => ({ resourceClass: await runWrite(ctx, info, (tx) => createResourceClass(tx, input.name)) }),
   },
   classPayload('CreateResourceClassPayload', 'The class created.'),
 );
@@ -63,7 +63,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('ensureResourceClass'),
     description: 'Creates a CUSTOM_ resource class unless it exists (idempotent). Errors: STANDARD_READ_ONLY, BAD_VALUE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => ensureResourceClass(tx, input.name)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => ensureResourceClass(tx, input.name)),
   },
   classPayload('EnsureResourceClassPayload', 'The class, and whether it was created now.', true),
 );
@@ -74,7 +74,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('deleteResourceClass'),
     description: 'Deletes a CUSTOM_ resource class. Errors: NOT_FOUND, STANDARD_READ_ONLY, CLASS_IN_USE (an inventory uses it).',
-    resolve: async (_, { input }, ctx) => ({ resourceClass: await writeTransaction(ctx.db, (tx) => deleteResourceClass(tx, input.name)) }),
+    resolve: async (_, { input }, ctx, info) => ({ resourceClass: await runWrite(ctx, info, (tx) => deleteResourceClass(tx, input.name)) }),
   },
   classPayload('DeleteResourceClassPayload', 'The class deleted.'),
 );

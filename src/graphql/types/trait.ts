@@ -2,7 +2,7 @@
 import { Prisma as P } from '../../db/generated/client.ts';
 import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { idPage } from '../pagination.ts';
-import { writeTransaction } from '../../db/tx.ts';
+import { runWrite } from '../payload.ts';
 import { numbers } from '../../db/reads.ts';
 import { deleteTrait, ensureTrait, getTrait, traitFilterSql, type TraitRow } from '../../db/traits.ts';
 import { isCustomName } from '../../domain/names.ts';
@@ -74,7 +74,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('ensureTrait'),
     description: 'Creates a CUSTOM_ trait unless it exists (idempotent). Errors: STANDARD_READ_ONLY (an unknown non-CUSTOM_ name), BAD_VALUE.',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => ensureTrait(tx, input.name)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => ensureTrait(tx, input.name)),
   },
   {
     name: 'EnsureTraitPayload',
@@ -95,7 +95,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('deleteTrait'),
     description: 'Deletes a CUSTOM_ trait. Errors: NOT_FOUND, STANDARD_READ_ONLY, TRAIT_IN_USE (a provider has it).',
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => deleteTrait(tx, input.name)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteTrait(tx, input.name)),
   },
   {
     name: 'DeleteTraitPayload',

@@ -1,0 +1,184 @@
+// A committed claim always answers success (issue 11, item 1). A server with a tiny pool (2
+// connections, 1 s to get one) takes one-step claims; every answer must tell the truth about the
+// database: OK if and only if the consumer holds exactly the allocations the answer names, never
+// an internal error, and no provider over capacity. First a storm on little room, where many
+// answers are UNAVAILABLE or NO_CANDIDATE; then, step by step, a claim that commits just as every
+// connection is taken by claims queued on a lock (before the fix: UNAVAILABLE, yet the claim held).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { openTestDatabase, type TestDatabase } from './database.ts';
+import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
+import { u } from './helpers.ts';
+
+const HOSTS = 60;
+const CELLS = 8;
+const AGG = 'aaaaaaaa-0000-4000-8000-000000000001';
+const SHARED = u(999);
+/** The one cell with the trait CUSTOM_X (a free cell of host 0). */
+const X = u(101);
+const CLAIMS = 40;
+const ROUNDS = 3;
+
+let td: TestDatabase;
+let replica: Replica;
+let sql: pg.Client;
+
+beforeAll(async () => {
+  td = await openTestDatabase();
+  replica = await startReplica(td.url, { PLACEMENT_DB_POOL_SIZE: '2', PLACEMENT_DB_CONNECT_TIMEOUT_MS: '1000' });
+  const schema = new URL(td.url).searchParams.get('schema');
+  sql = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
+  await sql.connect();
+  const must = async (query: string) => expect((await post(replica.url, query)).code, query).toBe('OK');
+  // Hosts with NUMA cells of one VCPU each, all sharing one disk pool: every claim takes a VCPU on
+  // some cell and a GB of the pool, so claims queue on the pool's row lock as in a real cloud, and
+  // each searches every tree of the aggregate. Only one cell of every other host is free: room for
+  // HOSTS / 2 claims, fewer than CLAIMS.
+  for (let h = 0; h < HOSTS; h++) {
+    const host = u(100 * (h + 1));
+    const cells = Array.from({ length: CELLS }, (_, c) => u(100 * (h + 1) + c + 1));
+    await must(`mutation {
+      host: createResourceProvider(input: {name: "host${h}", uuid: "${host}"}) { resourceProvider { uuid } }
+      agg: setProviderAggregates(input: {providerUuid: "${host}", providerGeneration: 0, aggregates: ["${AGG}"]}) { resourceProvider { uuid } }
+      ${cells.map((cell, c) => `c${c}: createResourceProvider(input: {name: "host${h}-numa${c}", uuid: "${cell}", parentUuid: "${host}"}) { resourceProvider { uuid } }`).join('\n')}
+      ${cells.map((cell, c) => `i${c}: setInventories(input: {providerUuid: "${cell}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 1, reserved: ${c === 0 && h % 2 === 0 ? 0 : 1}}]}) { resourceProvider { uuid } }`).join('\n')}
+    }`);
+  }
+  await must(`mutation { createResourceProvider(input: {name: "shared-disk", uuid: "${SHARED}"}) { resourceProvider { uuid } } }`);
+  await must(`mutation { setInventories(input: {providerUuid: "${SHARED}", providerGeneration: 0, inventories: [{resourceClass: "DISK_GB", total: 1000}]}) { resourceProvider { uuid } } }`);
+  await must(`mutation { setProviderTraits(input: {providerUuid: "${SHARED}", providerGeneration: 1, traits: ["MISC_SHARES_VIA_AGGREGATE"]}) { resourceProvider { uuid } } }`);
+  await must(`mutation { setProviderAggregates(input: {providerUuid: "${SHARED}", providerGeneration: 2, aggregates: ["${AGG}"]}) { resourceProvider { uuid } } }`);
+  await must(`mutation {
+    t: ensureTrait(input: {name: "CUSTOM_X"}) { created }
+    x: setProviderTraits(input: {providerUuid: "${X}", providerGeneration: 1, traits: ["CUSTOM_X"]}) { resourceProvider { uuid } }
+  }`);
+}, 180_000);
+
+afterAll(async () => {
+  if (replica) await stopReplica(replica);
+  await sql?.end();
+  await td?.drop();
+});
+
+// The payload asks for the consumer, its allocations and the providers they are on: everything a
+// scheduler would read back, and so everything that must not depend on a read after the commit.
+const CLAIM = `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $i) {
+  consumer { uuid generation allocations {
+    provider { uuid generation parent { uuid } root { uuid } traits aggregates inventories { resourceClass used capacity } allocations { consumer { uuid } } }
+    resources { resourceClass amount }
+  } }
+  allocationRequest { allocations { providerUuid resources { resourceClass amount } } }
+} }`;
+
+const ONE_VCPU_AND_DISK = { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }, { resourceClass: 'DISK_GB', amount: 1 }] }] };
+
+const claim = (consumerUuid: string, request: unknown = ONE_VCPU_AND_DISK) =>
+  post(replica.url, CLAIM, { i: { request, consumerUuid, consumerGeneration: null, projectId: 'p', userId: 'u', consumerType: 'INSTANCE' } });
+
+/** What the database says the consumer holds: "provider:class:amount", sorted. */
+async function held(consumerUuid: string): Promise<string[]> {
+  const { rows } = await sql.query(
+    `SELECT p.uuid AS provider, rc.name AS rc, a.used FROM allocations a JOIN consumers c ON c.id = a.consumer_id
+     JOIN resource_providers p ON p.id = a.resource_provider_id JOIN resource_classes rc ON rc.id = a.resource_class_id WHERE c.uuid = $1`,
+    [consumerUuid],
+  );
+  return rows.map((r) => `${r.provider}:${r.rc}:${r.used}`).sort();
+}
+
+const named = (allocations: { providerUuid: string; resources: { resourceClass: string; amount: number }[] }[]) =>
+  allocations.flatMap((a) => a.resources.map((r) => `${a.providerUuid}:${r.resourceClass}:${r.amount}`)).sort();
+
+/** The answer tells the truth: OK exactly when the consumer holds what the answer names. */
+async function truthful(consumerUuid: string, answer: { code: string; data?: any }): Promise<void> {
+  const inDb = await held(consumerUuid);
+  if (answer.code === 'OK') {
+    const payload = answer.data.claimAllocationCandidate;
+    expect(inDb, `consumer ${consumerUuid} answered OK`).toEqual(named(payload.allocationRequest.allocations));
+    expect(payload.consumer.uuid).toBe(consumerUuid);
+    expect(named(payload.consumer.allocations.map((a: any) => ({ providerUuid: a.provider.uuid, resources: a.resources })))).toEqual(inDb);
+  } else {
+    expect(['UNAVAILABLE', 'NO_CANDIDATE'], `consumer ${consumerUuid}: ${answer.code}`).toContain(answer.code);
+    expect(inDb, `consumer ${consumerUuid} answered ${answer.code} but holds a claim`).toEqual([]);
+  }
+}
+
+async function assertWithinCapacity(): Promise<void> {
+  const over = await sql.query(`
+    SELECT p.uuid FROM inventories i JOIN resource_providers p ON p.id = i.resource_provider_id
+    LEFT JOIN allocations a ON a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id
+    GROUP BY p.uuid, i.total, i.reserved, i.allocation_ratio
+    HAVING COALESCE(SUM(a.used), 0) > FLOOR((i.total - i.reserved) * i.allocation_ratio)`);
+  expect(over.rows).toEqual([]);
+}
+
+/** Frees all room (PostgreSQL keeps no cache that this would bypass). */
+async function freeAll(): Promise<void> {
+  await sql.query(`DELETE FROM allocations`);
+  await sql.query(`DELETE FROM consumers`);
+}
+
+/** A session of the test's own holding the row lock of one provider until `release`. */
+async function lockProvider(uuid: string) {
+  const session = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${new URL(td.url).searchParams.get('schema')}` });
+  await session.connect();
+  const [{ pid }] = (await session.query(`SELECT pg_backend_pid() AS pid`)).rows;
+  await session.query(`BEGIN`);
+  await session.query(`SELECT id FROM resource_providers WHERE uuid = $1 FOR UPDATE`, [uuid]);
+  return {
+    /** Waits until `n` server transactions wait for this lock. */
+    async blocking(n: number) {
+      for (let i = 0; i < 500; i++) {
+        const { rows } = await sql.query(`SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid]);
+        if (rows[0].n >= n) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`never ${n} transactions waiting for the lock on ${uuid}`);
+    },
+    async release() {
+      await session.query(`COMMIT`);
+      await session.end();
+    },
+  };
+}
+
+describe('one-step claims on a starved pool', () => {
+  it('a storm of claims: every answer tells the truth', async () => {
+    const codes: Record<string, number> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      const consumers = Array.from({ length: CLAIMS }, (_, i) => u(10_000 + round * 1000 + i));
+      const answers = await Promise.all(consumers.map((c) => claim(c)));
+      for (const [i, answer] of answers.entries()) {
+        codes[answer.code] = (codes[answer.code] ?? 0) + 1;
+        await truthful(consumers[i], answer);
+      }
+      await assertWithinCapacity();
+      await freeAll();
+    }
+    console.log(JSON.stringify({ committedClaims: codes }));
+    expect(codes.OK).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a claim that commits while every connection is taken answers OK', async () => {
+    // A claim A for the one CUSTOM_X cell waits on that cell's lock, holding one connection. Two
+    // claims B that need the disk pool follow: B1 takes the other connection and waits on the pool's
+    // lock, B2 waits for a connection. The cell is released: A commits, and its connection goes to
+    // B2, which waits on the pool's lock too. Nothing A answers may need a connection now.
+    const [a, b1, b2] = [u(20_001), u(20_002), u(20_003)];
+    const cell = await lockProvider(X);
+    const pool = await lockProvider(SHARED);
+    const first = claim(a, { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }], requiredTraits: ['CUSTOM_X'] }] });
+    await cell.blocking(1);
+    const others = [b1, b2].map((c) => claim(c, { groups: [{ ...ONE_VCPU_AND_DISK.groups[0], forbiddenTraits: ['CUSTOM_X'] }] }));
+    await pool.blocking(1);
+    await cell.release();
+    const answer = await first;
+    await pool.release();
+    const [answer1, answer2] = await Promise.all(others);
+    expect(answer.code).toBe('OK');
+    await truthful(a, answer);
+    await truthful(b1, answer1);
+    await truthful(b2, answer2);
+    await assertWithinCapacity();
+    await freeAll();
+  }, 60_000);
+});

@@ -1,0 +1,50 @@
+// A write whose transaction cannot start in time (issue 11, item 6): while another transaction
+// holds the only writer (SQLite) or the only pooled connection (PostgreSQL, pool of 1), a mutation
+// waits PLACEMENT_DB_CONNECT_TIMEOUT_MS, then answers UNAVAILABLE (Prisma's P2028 on SQLite, not an
+// internal error) and has written nothing; once the holder is done, writes go through again.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setup, u, type Harness } from './helpers.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS = '300';
+  process.env.PLACEMENT_DB_POOL_SIZE = '1';
+  h = await setup();
+});
+afterAll(async () => {
+  await h?.close();
+  delete process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS;
+  delete process.env.PLACEMENT_DB_POOL_SIZE;
+});
+
+const create = (n: number) => `mutation { createResourceProvider(input: {name: "rp${n}", uuid: "${u(n)}"}) { resourceProvider { uuid } } }`;
+
+describe('a write that cannot start in time', () => {
+  it('answers UNAVAILABLE, writes nothing, and the next write goes through', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    const holder = h.db.writer.$transaction(
+      async () => {
+        started();
+        await held;
+      },
+      { maxWait: 10_000, timeout: 60_000 },
+    );
+    await holding;
+    // Without a bounded wait the write would queue behind the holder: let it go after a while
+    // rather than hang (the write then succeeds, and the assertion below says so).
+    const safety = setTimeout(release, 5_000);
+    const answer = await h.gql(create(1));
+    clearTimeout(safety);
+    release();
+    await holder;
+    expect(answer.errors?.map((e) => e.extensions?.code), JSON.stringify(answer)).toEqual(['UNAVAILABLE']);
+    expect(answer.errors![0].message).not.toMatch(/prisma|transaction|P20/i);
+
+    await h.ok(create(2));
+    const rows = await h.ok(`{ a: resourceProvider(uuid: "${u(1)}") { uuid } b: resourceProvider(uuid: "${u(2)}") { uuid } }`);
+    expect(rows).toEqual({ a: null, b: { uuid: u(2) } });
+  });
+});
