@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import { GraphQLSafeInt } from 'graphql-scalars';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { scopesOf, type Identity } from '../auth/identity.ts';
@@ -22,6 +23,9 @@ type Types = {
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
   AuthScopes: { admin: boolean; service: boolean; reader: boolean; projectReader: boolean; project: string };
+  // Capacities and sums of allocations go past Int's 32 bits (2147483647 × a ratio of 2, two large
+  // allocations); they stay below 2^53 (src/domain/inventory.ts), which SafeInt carries exactly.
+  Scalars: { SafeInt: { Input: number; Output: number } };
 };
 /** The input-field builder handed to `inputFields`, for helpers that build shared input fields. */
 export type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<Types>, 'InputObject'>;
@@ -68,6 +72,8 @@ export const builder = new SchemaBuilder<Types>({
     mutationInputArgOptions: { description: 'The input of this mutation.' },
   },
 });
+
+builder.addScalarType('SafeInt', GraphQLSafeInt);
 
 // Every read needs the reader scope (admin, service, reader) unless a field says otherwise; every
 // write needs admin unless a field grants it to service as well.

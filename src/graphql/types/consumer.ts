@@ -40,12 +40,21 @@ ConsumerRef.implement({
   }),
 });
 
+/** Sums over many allocations pass Int's range: a type of their own, with the same shape. */
+const ResourceTotal = builder.simpleObject('ResourceTotal', {
+  description: 'The sum of many allocations of one resource class.',
+  fields: (t) => ({
+    resourceClass: t.string({ description: 'Resource class name, e.g. VCPU or CUSTOM_FPGA.' }),
+    amount: t.field({ type: 'SafeInt', description: 'Units in all.' }),
+  }),
+});
+
 const UsageGroup = builder.simpleObject('UsageGroup', {
   description: "A project's usage of one consumer type.",
   fields: (t) => ({
     consumerType: t.string({ description: `The consumer type; "${UNKNOWN_CONSUMER_TYPE}" for consumers without one, "${ALL_CONSUMER_TYPES}" when every type was summed.` }),
     consumerCount: t.int({ description: 'How many consumers hold allocations in this group.' }),
-    resources: t.field({ type: [ResourceAmount], description: 'Units used per resource class.' }),
+    resources: t.field({ type: [ResourceTotal], description: 'Units used per resource class.' }),
   }),
 });
 
