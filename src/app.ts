@@ -7,6 +7,7 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule, type DefinitionNode } fr
 import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import { limitPlugins } from './graphql/limits.ts';
+import { storableText } from './graphql/text.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
@@ -98,6 +99,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       drain,
       introspection,
       ...limitPlugins(config.limits),
+      storableText,
       // Queries run through graphql-jit: large answers (thousands of candidates, whole trees) spend
       // most of their time in generic field resolution, which compiled queries skip.
       useGraphQlJit({}, { enableIf: (args) => args.document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'query') }),
