@@ -3,12 +3,13 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { scopesOf, type Identity } from '../auth/identity.ts';
+import { DomainError } from '../domain/errors.ts';
 
 export interface Context {
   db: Database;
@@ -30,6 +31,23 @@ type Types = {
 /** The input-field builder handed to `inputFields`, for helpers that build shared input fields. */
 export type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<Types>, 'InputObject'>;
 
+/**
+ * Our global ids are base64 of "Type:uuid" for the two node types (src/graphql/types/refs.ts),
+ * under 100 characters. Anything else is BAD_VALUE; a long one is refused before decoding, as the
+ * base64 check behind Pothos's decoder overflows the regexp stack on megabytes.
+ */
+const MAX_GLOBAL_ID = 256;
+const NODE_TYPES = new Set(['ResourceProvider', 'Consumer']);
+function decodeOurGlobalID(id: string) {
+  try {
+    const decoded = id.length <= MAX_GLOBAL_ID ? decodeGlobalID(id) : null;
+    if (decoded && NODE_TYPES.has(decoded.typename)) return decoded;
+  } catch {
+    // malformed: refused below
+  }
+  throw new DomainError('BAD_VALUE', `Not a global id of this API: ${JSON.stringify(id.slice(0, 100))}${id.length > 100 ? '…' : ''}`);
+}
+
 export const builder = new SchemaBuilder<Types>({
   // scope-auth first, so no other plugin's wrapper runs before authorisation (its docs advise so).
   plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, SimpleObjectsPlugin],
@@ -43,6 +61,7 @@ export const builder = new SchemaBuilder<Types>({
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   relay: {
+    decodeGlobalID: decodeOurGlobalID,
     clientMutationId: 'omit',
     cursorType: 'String',
     nodeTypeOptions: { description: 'An object with a globally unique, opaque id (Relay).' },

@@ -1,6 +1,6 @@
 // Query limits (graphql-armor): depth, aliases, tokens, directives and a cost budget that grows
 // with list sizes. Every rejection is a GraphQL error with code LIMIT_EXCEEDED naming the limit.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -26,8 +26,49 @@ const coded: Plugin = {
   },
 };
 
+/**
+ * graphql-js parses, and armor measures depth, by recursion: a document nested a few thousand deep
+ * overflows the stack before any limit is looked at. One iterative pass over the tokens first
+ * refuses nesting past anything the depth limit lets through (inline fragments and argument
+ * values add brackets of their own, hence the allowance), so nothing after it recurses deeply.
+ */
+const NESTING_ALLOWANCE = 32;
+const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+function nestingGuard(l: Limits): Plugin {
+  const most = l.depth + NESTING_ALLOWANCE;
+  return {
+    onParse({ params, setParsedDocument }) {
+      const body = typeof params.source === 'string' ? params.source : params.source.body;
+      // Few opening brackets in all cannot nest deeply: then skip the pass.
+      let opening = 0;
+      for (let i = 0; i < body.length && opening <= most; i++) {
+        const c = body.charCodeAt(i);
+        if (c === 0x7b || c === 0x5b || c === 0x28) opening++;
+      }
+      if (opening <= most) return;
+      const lexer = new Lexer(new Source(body));
+      let depth = 0;
+      try {
+        // The parser stops at the token limit anyway: no need to look further.
+        for (let n = 0, token = lexer.advance(); token.kind !== TokenKind.EOF && n <= l.tokens; n++, token = lexer.advance()) {
+          if (CLOSING.has(token.kind)) depth--;
+          else if (OPENING.has(token.kind) && ++depth > most) {
+            setParsedDocument(new GraphQLError(`Query depth limit of ${l.depth} exceeded: brackets nest deeper than ${most}.`, { extensions: { code: 'LIMIT_EXCEEDED' } }) as never);
+            return;
+          }
+        }
+      } catch {
+        // A syntax error: the parser reports it.
+      }
+    },
+  };
+}
+
 export function limitPlugins(l: Limits): Plugin[] {
   return [
+    nestingGuard(l),
     maxTokensPlugin({ n: l.tokens }) as Plugin,
     maxDepthPlugin({ n: l.depth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: l.aliases, allowList: [] }) as Plugin,
