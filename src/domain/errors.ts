@@ -25,7 +25,7 @@ export const errorCodes = {
   FORBIDDEN: 'The caller\'s role may not do this (see SECURITY.md for the role matrix).',
   LIMIT_EXCEEDED: 'The request breaks a limit (depth, aliases, tokens, directives, cost, batch size, body size, page size); the message names it.',
   INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log only.',
-  BAD_REQUEST: 'The HTTP request is not a GraphQL request: invalid JSON, no query, a wrong method or content type, or too large a batch.',
+  BAD_REQUEST: 'The HTTP request is not a GraphQL request: invalid JSON, no query, an empty batch, a wrong method, content type or Accept header.',
   OPERATION_RESOLUTION_FAILURE: 'The document has several operations and operationName does not pick one.',
   GRAPHQL_PARSE_FAILED: 'The request is not syntactically valid GraphQL.',
   GRAPHQL_VALIDATION_FAILED: 'The request does not fit the schema (unknown field, wrong literal type, missing argument).',
