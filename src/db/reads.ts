@@ -52,6 +52,16 @@ export function numbers<T extends object>(rows: T[]): T[] {
   return rows;
 }
 
+/**
+ * Conditions joined by AND (or OR) as a shallow tree: SQLite refuses an expression nested over 1000
+ * deep, and a flat chain of n conditions nests n deep.
+ */
+export function joinConditions(parts: readonly P.Sql[], op: 'AND' | 'OR'): P.Sql {
+  if (parts.length <= 64) return P.sql`(${P.join(parts, ` ${op} `)})`;
+  const half = parts.length >> 1;
+  return P.sql`(${joinConditions(parts.slice(0, half), op)} ${P.raw(op)} ${joinConditions(parts.slice(half), op)})`;
+}
+
 const inList = (values: readonly (string | number)[]) => P.join(values.length ? values : [null]);
 
 export const providerSelect = P.sql`SELECT p.id, p.uuid, p.name, p.generation,

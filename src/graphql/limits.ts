@@ -1,6 +1,6 @@
 // Query limits (graphql-armor): depth, aliases, tokens, directives and a cost budget that grows
 // with list sizes. Every rejection is a GraphQL error with code LIMIT_EXCEEDED naming the limit.
-import { GraphQLError, Lexer, Source, TokenKind } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -8,6 +8,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import type { Limits } from '../config.ts';
+import { walkDocument, walkVariables } from './inputs.ts';
 
 const LIMIT_MESSAGE = /(limit of \d+ exceeded|Token limit|limit exceeded)/i;
 
@@ -66,9 +67,34 @@ function nestingGuard(l: Limits): Plugin {
   };
 }
 
+/**
+ * Every list of the input becomes SQL: IN lists, VALUES rows, conditions joined by AND. Their
+ * items together are bounded, well below what either database takes in one statement.
+ */
+function listItemsLimit(l: Limits): Plugin {
+  const inDocuments = new WeakMap<DocumentNode, number>();
+  const count = (walk: typeof walkDocument | typeof walkVariables, input: any, from: number) => {
+    let n = from;
+    walk(input, { list: (length) => (n += length) > l.listItems });
+    return n;
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      let n = inDocuments.get(args.document);
+      if (n === undefined) inDocuments.set(args.document, (n = count(walkDocument, args.document, 0)));
+      if (n <= l.listItems) n = count(walkVariables, args.variableValues, n);
+      if (n > l.listItems) {
+        const error = new GraphQLError(`List items limit of ${l.listItems} exceeded: the lists of this operation's input hold more.`, { extensions: { code: 'LIMIT_EXCEEDED' } });
+        setResultAndStopExecution({ errors: [error] });
+      }
+    },
+  };
+}
+
 export function limitPlugins(l: Limits): Plugin[] {
   return [
     nestingGuard(l),
+    listItemsLimit(l),
     maxTokensPlugin({ n: l.tokens }) as Plugin,
     maxDepthPlugin({ n: l.depth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: l.aliases, allowList: [] }) as Plugin,

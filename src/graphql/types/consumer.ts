@@ -8,6 +8,7 @@ import { writeTransaction } from '../../db/tx.ts';
 import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
 import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
 import { reshape } from '../../db/reshape.ts';
+import { fail } from '../../domain/errors.ts';
 
 const ConsumerAllocation = builder.objectRef<AllocationGroup>('ConsumerAllocation').implement({
   description: 'What a consumer holds on one provider.',
@@ -145,12 +146,16 @@ builder.relayMutationField(
   'setAllocationsBatch',
   {
     description: 'Several consumers written together (moves, evacuations).',
-    inputFields: (t) => ({ consumers: t.field({ type: [ConsumerAllocationsInput], description: 'Each consumer once, with what it should hold.' }) }),
+    inputFields: (t) => ({ consumers: t.field({ type: [ConsumerAllocationsInput], description: 'Each consumer once (at least one), with what it should hold.' }) }),
   },
   {
     ...serviceWrite,
     description: `Replaces the allocations of several consumers in one transaction: all succeed or none does. Capacity is judged on the final state. ${allocationErrors}`,
-    resolve: (_, { input }, ctx) => writeTransaction(ctx.db, (tx) => writeAllocations(tx, input.consumers.map(toWrite))),
+    resolve: (_, { input }, ctx) => {
+      // As the reference refuses an empty POST /allocations: a write of nothing is a mistake.
+      if (!input.consumers.length) fail('BAD_VALUE', 'consumers must name at least one consumer');
+      return writeTransaction(ctx.db, (tx) => writeAllocations(tx, input.consumers.map(toWrite)));
+    },
   },
   { ...consumersPayload, name: 'SetAllocationsBatchPayload' },
 );
