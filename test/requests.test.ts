@@ -170,7 +170,7 @@ describe('nesting and global ids', () => {
   it('refuses any malformed global id with BAD_VALUE', async () => {
     const big = createApp(h.db, configFromEnv({ LIMIT_BODY_BYTES: String(12 * 1024 * 1024) }));
     const b64 = (s: string) => Buffer.from(s).toString('base64');
-    for (const id of ['', 'abc', '!!!!', b64('Nothing:1'), b64('ResourceProvider'), b64('ResourceProvider:'), 'QQ'.repeat(500_000), 'x'.repeat(10 * 1024 * 1024)]) {
+    for (const id of ['', 'abc', '!!!!', b64('Nothing:1'), b64('ResourceProvider'), b64('ResourceProvider:'), b64('Consumer:\u0000'), b64('ResourceProvider:not-a-uuid'), 'QQ'.repeat(500_000), 'x'.repeat(10 * 1024 * 1024)]) {
       const res = await post(big, JSON.stringify({ query: 'query($id: ID!) { node(id: $id) { id } }', variables: { id } }));
       expect(codes(res.body), id.slice(0, 40)).toEqual(['BAD_VALUE']);
       expect(res.body.errors[0].message.length).toBeLessThan(200);

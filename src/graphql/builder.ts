@@ -10,6 +10,7 @@ import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { scopesOf, type Identity } from '../auth/identity.ts';
 import { DomainError } from '../domain/errors.ts';
+import { schemas } from '../domain/names.ts';
 
 export interface Context {
   db: Database;
@@ -41,7 +42,9 @@ const NODE_TYPES = new Set(['ResourceProvider', 'Consumer']);
 function decodeOurGlobalID(id: string) {
   try {
     const decoded = id.length <= MAX_GLOBAL_ID ? decodeGlobalID(id) : null;
-    if (decoded && NODE_TYPES.has(decoded.typename)) return decoded;
+    // Both node types are keyed by uuid: anything else in an id was not made here (and a NUL
+    // hidden in base64 would otherwise reach the database).
+    if (decoded && NODE_TYPES.has(decoded.typename) && schemas.uuid.safeParse(decoded.id).success) return decoded;
   } catch {
     // malformed: refused below
   }

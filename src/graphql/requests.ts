@@ -2,7 +2,8 @@
 // LIMIT_BODY_BYTES counted on the bytes actually read (chunked, or under a lying Content-Length),
 // well-formed JSON in GET and form parameters, a batch of 1..LIMIT_BATCH operations, a content
 // type and an Accept header we can serve, and only operation types the schema has (no
-// subscriptions). Yoga does the reading and counting; this gives its refusals our codes.
+// subscriptions). Yoga does the reading and counting; this gives its refusals our codes, and
+// its empty answers (404, 406, 415) a coded body.
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
@@ -31,6 +32,7 @@ const knownOperationTypes: ValidationRule = (context) => ({
 
 // Yoga answers these statuses with an empty body.
 const EMPTY_ANSWERS: Record<number, string> = {
+  404: 'Not found: the GraphQL endpoint is /graphql.',
   406: 'Not acceptable: answers are application/json, application/graphql-response+json, multipart/mixed or text/event-stream.',
   415: 'Unsupported content type: send application/json (or a GET with query parameters).',
 };
