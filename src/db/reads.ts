@@ -44,7 +44,11 @@ export interface ConsumerRow {
   consumerType: string | null;
 }
 
-/** SQLite and PostgreSQL hand back counts and sums as bigint; every id and amount here fits a number. */
+/**
+ * SQLite and PostgreSQL hand back counts and sums as bigint (PostgreSQL's SUM of an integer column
+ * is a bigint). Every id, count and provider's sum fits a number exactly: no capacity passes 2^53 - 1
+ * (src/domain/inventory.ts), nor then does what is allocated against it.
+ */
 export function numbers<T extends object>(rows: T[]): T[] {
   for (const row of rows as Record<string, unknown>[]) {
     for (const [k, v] of Object.entries(row)) if (typeof v === 'bigint') row[k] = Number(v);
