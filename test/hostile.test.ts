@@ -10,7 +10,7 @@ import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { errorCodes } from '../src/domain/errors.ts';
 import { schema } from '../src/graphql/schema.ts';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { setup, snapshotDb, type Harness } from './helpers.ts';
 import { baselines, seed } from './hostile/baselines.ts';
 import { everyInputPosition, hostileRequests } from './hostile/generate.ts';
 import { rawRequests } from './hostile/raw.ts';
@@ -132,6 +132,10 @@ describe('hostile input', () => {
         if (r.init.method === 'GET' && res.headers.get('content-type')?.startsWith('text/html') && res.status === 200) continue;
         const problem = problemWith(res, text, true);
         if (problem) failures.push(`${r.label}: ${problem}: ${res.status} ${text.slice(0, 200)}`);
+        if ((await digest()) !== before) {
+          failures.push(`${r.label}: the database changed`);
+          break;
+        }
       }
     } finally {
       restore();
