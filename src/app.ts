@@ -8,6 +8,8 @@ import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import { limitPlugins } from './graphql/limits.ts';
 import { requestShape } from './graphql/requestShape.ts';
+import { storableText } from './graphql/text.ts';
+import { bodyTooLargeResponse, requestRules } from './graphql/requests.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
@@ -37,15 +39,9 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       // Everything this request does from here on logs with its id.
       requestContext.enterWith({ requestId });
       if (url.pathname === '/healthz') endResponse(new fetchAPI.Response('ok', { status: 200 }));
+      // An honest Content-Length over the limit is refused unread; yoga counts the bytes of the rest.
       const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > config.limits.bodyBytes) {
-        endResponse(
-          Response.json(
-            { errors: [{ message: `Request body larger than the limit of ${config.limits.bodyBytes} bytes.`, extensions: { code: 'LIMIT_EXCEEDED' } }] },
-            { status: 413 },
-          ),
-        );
-      }
+      if (length > config.limits.bodyBytes) endResponse(bodyTooLargeResponse(config.limits.bodyBytes));
     },
     onResponse({ request, response }) {
       response.headers.set('x-request-id', requestIds.get(request) ?? randomUUID());
@@ -93,8 +89,13 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     },
     maskedErrors: { maskError },
     batching: { limit: config.limits.batch },
+    maxRequestBodySize: config.limits.bodyBytes,
+    // No file uploads (the schema has no Upload scalar): multipart bodies are refused, not parsed.
+    multipart: false,
     cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true, methods: ['POST', 'GET', 'OPTIONS'] } : false,
     plugins: [
+      // First: its onResponse may replace an answer, which the others then decorate.
+      requestRules(config.limits),
       operations,
       readiness,
       csrfPrevention(),
@@ -102,6 +103,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       drain,
       introspection,
       ...limitPlugins(config.limits),
+      storableText,
       // Queries run through graphql-jit: large answers (thousands of candidates, whole trees) spend
       // most of their time in generic field resolution, which compiled queries skip.
       useGraphQlJit({}, { enableIf: (args) => args.document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'query') }),

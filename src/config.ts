@@ -27,6 +27,7 @@ const env = z.object({
   LIMIT_COST: int(250_000),
   LIMIT_BATCH: int(10),
   LIMIT_BODY_BYTES: int(1_000_000),
+  LIMIT_LIST_ITEMS: int(5000),
   INTROSPECTION: z.enum(['on', 'off']).default('on'),
   CORS_ORIGINS: z.string().default(''),
 });
@@ -39,6 +40,8 @@ export interface Limits {
   cost: number;
   batch: number;
   bodyBytes: number;
+  /** Items of all the lists of one operation's input together (literals and variables). */
+  listItems: number;
 }
 
 export interface Config {
@@ -77,6 +80,7 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
       cost: e.LIMIT_COST,
       batch: e.LIMIT_BATCH,
       bodyBytes: e.LIMIT_BODY_BYTES,
+      listItems: e.LIMIT_LIST_ITEMS,
     },
     introspection: e.INTROSPECTION === 'on',
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),

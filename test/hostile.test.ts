@@ -1,12 +1,19 @@
-// Hostile input and query limits (SECURITY.md). Over 2000 generated bad requests across every
-// mutation and filter: each answer is a well-formed GraphQL error with a code, never a stack, SQL
-// or a file path, and the database is byte-for-byte unchanged afterwards. Then each query limit,
-// and the operational endpoints and headers.
+// Hostile input (SECURITY.md), then the query limits and the operational endpoints and headers.
+// The inputs are derived from the schema (test/hostile/): every position of every argument of
+// every field of Query and Mutation, spoiled with each bad value of its type, the other positions
+// valid; then raw bodies, content types, query strings, methods and headers. On both databases,
+// each answer is data (reads only) or errors with a code of the ErrorCode enum, never
+// INTERNAL_SERVER_ERROR nor a 5xx, leaking no SQL, stack or path; a refused write leaves every
+// table as it was (checked after each); and the server prints nothing: no "unexpected error".
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { errorCodes } from '../src/domain/errors.ts';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { schema } from '../src/graphql/schema.ts';
+import { setup, snapshotDb, type Harness } from './helpers.ts';
+import { baselines, seed } from './hostile/baselines.ts';
+import { everyInputPosition, hostileRequests } from './hostile/generate.ts';
+import { rawRequests } from './hostile/raw.ts';
 
 let h: Harness;
 let app: ReturnType<typeof createApp>;
@@ -15,178 +22,129 @@ const send = (body: string, headers: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   h = await setup();
+  // A body limit above the 10 MB values, so that they reach the checks behind it.
   app = createApp(h.db, configFromEnv({ LIMIT_BODY_BYTES: String(12 * 1024 * 1024) }));
-  await h.ok(`mutation { createResourceProvider(input: {name: "host", uuid: "${u(1)}"}) { resourceProvider { uuid } } }`);
-  await h.ok(`mutation { setInventories(input: {providerUuid: "${u(1)}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 8}]}) { resourceProvider { uuid } } }`);
+  await seed(h);
 });
 afterAll(() => h.close());
 
-// Bad values, by category. Strings go into every string slot, numbers into every int slot.
-const badStrings: [string, unknown][] = [
-  ['empty', ''],
-  ['10 MB', 'x'.repeat(10 * 1024 * 1024)],
-  ['sql', "x'); DROP TABLE resource_providers; --"],
-  ['sql-or', "' OR '1'='1"],
-  ['script', '<script>alert(1)</script>'],
-  ['control', 'a\u0000b\u0007c\u001b'],
-  ['unicode', 'ñ字🙂\u202e\ufeff'],
-  ['lowercase custom', 'CUSTOM_lower'],
-  ['bad custom', 'CUSTOM_'],
-  ['uuid-ish', '00000000-0000-0000-0000-00000000000g'],
-  ['NaN', 'NaN'],
-  ['Infinity', 'Infinity'],
-  ['path', '../../etc/passwd'],
-  ['json', '{"a":1}'],
-  ['long name', 'N'.repeat(300)],
-];
-// Variants of the short ones: behind a CUSTOM_ prefix, and padded with spaces.
-badStrings.push(
-  ...badStrings
-    .filter(([, v]) => typeof v === 'string' && v.length < 1000)
-    .flatMap(([n, v]): [string, unknown][] => [
-      // (never one that turns into a valid name)
-      ...(/^CUSTOM_[A-Z0-9_]{1,248}$/.test(`CUSTOM_${v}`) ? [] : [[`custom ${n}`, `CUSTOM_${v}`] as [string, unknown]]),
-      [`spaced ${n}`, ` ${v} `],
-    ]),
-);
-const badInts: [string, unknown][] = [
-  ['min int', -2147483648],
-  ['exponent', 1e21],
-  ['negative float', -0.5],
-  ['array', [1]],
-  ['negative', -1],
-  ['zero', 0],
-  ['huge', 2 ** 31],
-  ['huger', Number.MAX_SAFE_INTEGER],
-  ['float', 1.5],
-  ['string', '5'],
-  ['NaN string', 'NaN'],
-  ['null', null],
-  ['bool', true],
-  ['object', { a: 1 }],
-];
-
-// Operation templates with one $v slot of a given kind.
-const stringSlots = [
-  `mutation($v: String!) { createResourceProvider(input: {name: $v, uuid: "${u(1)}"}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { createResourceProvider(input: {name: "host", uuid: $v}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { createResourceProvider(input: {name: "host", parentUuid: $v}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { updateResourceProvider(input: {uuid: $v, name: "x"}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { deleteResourceProvider(input: {uuid: $v}) { uuid } }`,
-  `mutation($v: String!) { setInventory(input: {providerUuid: "${u(1)}", providerGeneration: 99, inventory: {resourceClass: $v, total: 1}}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { deleteInventory(input: {providerUuid: "${u(1)}", resourceClass: $v}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { setProviderTraits(input: {providerUuid: "${u(1)}", providerGeneration: 99, traits: [$v]}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { setProviderAggregates(input: {providerUuid: "${u(1)}", providerGeneration: 99, aggregates: [$v]}) { resourceProvider { uuid } } }`,
-  `mutation($v: String!) { createResourceClass(input: {name: $v}) { resourceClass { name } } }`,
-  `mutation($v: String!) { deleteResourceClass(input: {name: $v}) { resourceClass { name } } }`,
-  `mutation($v: String!) { ensureTrait(input: {name: $v}) { created } }`,
-  `mutation($v: String!) { deleteTrait(input: {name: $v}) { trait { name } } }`,
-  `mutation($v: String!) { setAllocations(input: {consumer: {consumerUuid: $v, consumerGeneration: null, projectId: "p", userId: "u", consumerType: "INSTANCE", allocations: [{providerUuid: "${u(1)}", resources: [{resourceClass: "VCPU", amount: 100}]}]}}) { consumers { uuid } } }`,
-  `mutation($v: String!) { setAllocations(input: {consumer: {consumerUuid: "${u(600)}", consumerGeneration: null, projectId: $v, userId: "u", consumerType: "INSTANCE", allocations: [{providerUuid: "${u(1)}", resources: [{resourceClass: "VCPU", amount: 100}]}]}}) { consumers { uuid } } }`,
-  `mutation($v: String!) { setAllocations(input: {consumer: {consumerUuid: "${u(600)}", consumerGeneration: null, projectId: "p", userId: "u", consumerType: $v, allocations: [{providerUuid: "${u(1)}", resources: [{resourceClass: "VCPU", amount: 100}]}]}}) { consumers { uuid } } }`,
-  `mutation($v: String!) { deleteAllocations(input: {consumerUuid: $v}) { consumerUuid } }`,
-  `query($v: String!) { resourceProviders(filter: {requiredTraits: [$v]}) { totalCount } }`,
-  `query($v: String!) { resourceProviders(filter: {memberOf: [[$v]]}) { totalCount } }`,
-  `query($v: String!) { resourceProviders(filter: {inTree: $v}) { totalCount } }`,
-  `query($v: String!) { resourceProviders(filter: {resources: [{resourceClass: $v, amount: 1}]}) { totalCount } }`,
-  `query($v: String!) { resourceProviders(after: $v) { totalCount } }`,
-  `query($v: String!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: $v, amount: 1}]}]}) { allocationRequests { mappings { suffix } } } }`,
-  `query($v: String!) { allocationCandidates(request: {groups: [{suffix: $v, resources: [{resourceClass: "VCPU", amount: 1}]}]}) { allocationRequests { mappings { suffix } } } }`,
-  `query($v: String!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], inTree: $v}]}) { allocationRequests { mappings { suffix } } } }`,
-  `query($v: String!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], requiredTraits: [$v]}]}) { allocationRequests { mappings { suffix } } } }`,
-  `query($v: String!) { usages(projectId: "p", consumerType: $v) { consumerCount } }`,
-  `query($v: ID!) { node(id: $v) { id } }`,
-];
-const intSlots = [
-  `mutation($v: Int!) { setInventory(input: {providerUuid: "${u(1)}", providerGeneration: 99, inventory: {resourceClass: "DISK_GB", total: $v}}) { resourceProvider { uuid } } }`,
-  `mutation($v: Int!) { setInventory(input: {providerUuid: "${u(1)}", providerGeneration: 99, inventory: {resourceClass: "DISK_GB", total: 10, reserved: $v, minUnit: 1}}) { resourceProvider { uuid } } }`,
-  `mutation($v: Int!) { setInventory(input: {providerUuid: "${u(1)}", providerGeneration: 99, inventory: {resourceClass: "DISK_GB", total: 10, stepSize: $v}}) { resourceProvider { uuid } } }`,
-  `mutation($v: Int!) { setInventories(input: {providerUuid: "${u(1)}", providerGeneration: $v, inventories: []}) { resourceProvider { uuid } } }`,
-  `mutation($v: Int!) { setAllocations(input: {consumer: {consumerUuid: "${u(600)}", consumerGeneration: null, projectId: "p", userId: "u", consumerType: "INSTANCE", allocations: [{providerUuid: "${u(1)}", resources: [{resourceClass: "VCPU", amount: $v}]}]}}) { consumers { uuid } } }`,
-  `query($v: Int!) { resourceProviders(first: $v) { totalCount } }`,
-  `query($v: Int!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: $v}]}]}) { allocationRequests { mappings { suffix } } } }`,
-  `query($v: Int!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 100}]}], limit: $v}) { allocationRequests { mappings { suffix } } } }`,
-];
-// Whole bodies that are not GraphQL, or not even JSON.
-const rawBodies = [
-  '',
-  '{',
-  'null',
-  '[1]',
-  '"query"',
-  '{"query": 5}',
-  '{"query": "{"}',
-  '{"query": "mutation { createResourceProvider(input: {name: 1}) { resourceProvider { uuid } } }"}',
-  '{"query": "{ resourceProviders { edges { node { nope } } } }"}',
-  '{"query": "{ resourceClasses { name } }", "variables": "not an object"}',
-  '{"query": "{ __typename }", "query": "{ resourceClasses { name } }"}',
-  '{"query": "query($p: GroupPolicy) { __typename }", "variables": {"p": "SOMETIMES"}}',
-  `{"query": "${'{ a: __typename '.repeat(200)}${'}'.repeat(200)}"}`,
-  `{"query": "{ ${'resourceProviders { edges { node { children { '.repeat(15)} uuid ${'} } } }'.repeat(15)} }"}`,
-  '\u0000\u0001\u0002',
-  '{"query": "{ resourceClasses { name } }", "operationName": {"x": 1}}',
-];
-
+const CODES = new Set(Object.keys(errorCodes));
 const LEAK = /SELECT |INSERT INTO|UPDATE \w+ SET|DELETE FROM|sqlite|prisma|postgres|\.ts\b|\.js\b|\/work\/|node_modules|\n\s+at |at \w+ \(/i;
+const digest = async () => JSON.stringify(await snapshotDb(h));
+
+/** The GraphQL results in an answer: one, a batch, or the parts of an event stream or multipart answer. */
+function resultsOf(res: Response, text: string): unknown[] {
+  const type = res.headers.get('content-type') ?? '';
+  if (type.startsWith('text/event-stream')) return [...text.matchAll(/^data: (\{.*\})$/gm)].map((m) => JSON.parse(m[1]));
+  if (type.startsWith('multipart/mixed')) return [...text.matchAll(/^(\{.*\})\r?$/gm)].map((m) => JSON.parse(m[1]));
+  const parsed = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/** What is wrong with an answer, or null: a 5xx, an uncoded or unexpected error, a leak, or an accepted write. */
+function problemWith(res: Response, text: string, mayAccept: boolean): string | null {
+  if (res.status >= 500) return `status ${res.status}`;
+  let results: unknown[];
+  try {
+    results = resultsOf(res, text);
+  } catch {
+    return `not a GraphQL answer (${res.status} ${res.headers.get('content-type')})`;
+  }
+  if (!results.length) return 'no result';
+  for (const r of results as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] }[]) {
+    if (!r.errors?.length) {
+      if (mayAccept && r.data) continue;
+      return 'accepted';
+    }
+    for (const e of r.errors) {
+      const code = e.extensions?.code;
+      if (!code || !CODES.has(code)) return `code ${code}`;
+      if (code === 'INTERNAL_SERVER_ERROR') return 'INTERNAL_SERVER_ERROR';
+      if (LEAK.test(e.message.slice(0, 2000))) return `leak: ${e.message.slice(0, 200)}`;
+    }
+  }
+  return null;
+}
+
+/** Captures console output (into `printed`) until the returned function is called. */
+const printed: string[] = [];
+function capturingConsole() {
+  printed.length = 0;
+  const spies = (['log', 'error', 'warn', 'info', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void printed.push(a.map(String).join(' '))));
+  return () => spies.forEach((s) => s.mockRestore());
+}
 
 describe('hostile input', () => {
-  it('answers over 2000 bad requests with coded errors, leaking nothing and changing nothing', async () => {
-    const before = await snapshotDb(h);
-    const tally: Record<string, number> = {};
+  const generated = hostileRequests(schema, baselines);
+
+  it('gives a bad value to every argument and input field of the schema', () => {
+    const missing = [...everyInputPosition(schema)].filter((p) => !generated.covered.has(p));
+    expect(missing).toEqual([]);
+    expect(generated.requests.length).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('answers every generated input with data (reads) or coded errors, refusing every write and changing nothing', async () => {
+    const before = await digest();
+    const failures: string[] = [];
+    const tally = { sent: 0, readsAnswered: 0, refused: 0 };
+    const restore = capturingConsole();
+    try {
+      for (const r of generated.requests) {
+        const res = await send(r.body);
+        const text = await res.text();
+        const isRead = r.field.startsWith('Query.');
+        tally.sent++;
+        const problem = problemWith(res, text, isRead);
+        if (problem) failures.push(`${r.label}: ${problem}: ${text.slice(0, 200)}`);
+        else if (!text.includes('"errors"')) tally.readsAnswered++;
+        else tally.refused++;
+        if (!isRead && (await digest()) !== before) {
+          failures.push(`${r.label}: the database changed`);
+          break;
+        }
+      }
+    } finally {
+      restore();
+    }
+    console.log(JSON.stringify({ hostileInputs: tally }));
+    expect(failures.slice(0, 30)).toEqual([]);
+    expect(printed).toEqual([]);
+    expect(await digest()).toBe(before);
+  }, 240_000);
+
+  it('answers hostile bodies, content types, query strings, methods and headers with coded errors, changing nothing', async () => {
+    const before = await digest();
+    const failures: string[] = [];
+    const restore = capturingConsole();
     let sent = 0;
-    let acceptedReads = 0;
-    let isRead = false;
-    const check = async (category: string, res: Response) => {
-      sent++;
-      tally[category] = (tally[category] ?? 0) + 1;
-      expect(res.status, category).toBeLessThan(500);
-      const text = await res.text();
-      const parsed = JSON.parse(text);
-      // A batch answers with one result per operation; each must be a coded error.
-      for (const body of Array.isArray(parsed) ? parsed : [parsed]) {
-        // A read may legitimately accept a value that is bad elsewhere (an empty group suffix is the
-        // unsuffixed group); reads change nothing, and are counted apart.
-        if (!body.errors && body.data && isRead) {
-          acceptedReads += 1;
+    try {
+      for (const r of rawRequests()) {
+        let res: Response;
+        try {
+          res = await app.fetch(`http://test${r.target}`, r.init);
+        } catch (err) {
+          failures.push(`${r.label}: threw ${String(err)}`);
           continue;
         }
-        expect(Array.isArray(body.errors) && body.errors.length > 0, `${category}: ${text.slice(0, 300)}`).toBe(true);
-        for (const e of body.errors) {
-          expect(Object.keys(errorCodes), `${category}: ${text.slice(0, 300)}`).toContain(e.extensions?.code);
-          expect(e.message.slice(0, 2000)).not.toMatch(LEAK);
+        sent++;
+        const text = await res.text();
+        // GraphiQL answers a browser's GET; liveness and readiness answer as they do.
+        if (r.init.method === 'GET' && res.headers.get('content-type')?.startsWith('text/html') && res.status === 200) continue;
+        const problem = problemWith(res, text, true);
+        if (problem) failures.push(`${r.label}: ${problem}: ${res.status} ${text.slice(0, 200)}`);
+        if ((await digest()) !== before) {
+          failures.push(`${r.label}: the database changed`);
+          break;
         }
       }
-    };
-    for (const template of stringSlots) {
-      isRead = template.startsWith('query');
-      for (const [name, value] of badStrings) await check(`string:${name}`, await send(JSON.stringify({ query: template, variables: { v: value } })));
-      for (const [name, value] of badInts) if (typeof value !== 'string') await check(`string-slot-wrong-type:${name}`, await send(JSON.stringify({ query: template, variables: { v: value } })));
+    } finally {
+      restore();
     }
-    for (const template of intSlots) {
-      isRead = template.startsWith('query');
-      for (const [name, value] of badInts) await check(`int:${name}`, await send(JSON.stringify({ query: template, variables: { v: value } })));
-      for (const [name, value] of badStrings.slice(0, 6)) await check(`int-slot-string:${name}`, await send(JSON.stringify({ query: template, variables: { v: value } })));
-    }
-    // Literals straight in the document (no variables), including unknown enum values.
-    for (const template of [...stringSlots, ...intSlots]) {
-      isRead = template.startsWith('query');
-      for (const literal of ['"\\u0000"', '-99999999999', '1e400', 'NaN', 'SOMETIMES', '{a: 1}', '[1, 2]', 'null']) {
-        const query = template.replace(/^(mutation|query)\(\$v: [A-Za-z]+!\) /, '$1 ').replace('$v', literal);
-        await check('literal', await send(JSON.stringify({ query })));
-      }
-    }
-    // Candidate requests with groups out of shape.
-    for (const groups of ['[]', '[{suffix: "a b"}]', '[{resources: []}]', '[{resources: [{resourceClass: "VCPU", amount: 1}], memberOf: [[]]}]', '[{resources: [{resourceClass: "VCPU", amount: 1}], anyOfTraits: [[]]}]']) {
-      for (const extra of ['', ', groupPolicy: ISOLATE', ', sameSubtree: [["nope"]]', ', limit: -5', ', rootRequiredTraits: ["x"]']) {
-        await check('candidates-shape', await send(JSON.stringify({ query: `{ allocationCandidates(request: {groups: ${groups}${extra}}) { allocationRequests { mappings { suffix } } } }` })));
-      }
-    }
-    for (let i = 0; i < 10; i++) for (const body of rawBodies) await check('raw', await send(body));
-    expect(sent).toBeGreaterThanOrEqual(2000);
-    console.log(JSON.stringify({ hostileRequests: sent, acceptedReads, byCategory: tally }));
-    expect(acceptedReads).toBeLessThan(sent / 10);
-    expect(await snapshotDb(h)).toEqual(before);
-  }, 300_000);
+    console.log(JSON.stringify({ hostileRawRequests: sent }));
+    expect(failures).toEqual([]);
+    expect(printed).toEqual([]);
+    expect(await digest()).toBe(before);
+  }, 120_000);
 });
 
 describe('query limits', () => {

@@ -6,7 +6,7 @@ import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
 import { assertNamesKnown, namesUsed, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { SHARING_TRAIT, type Stock, type World, type WorldProvider } from '../domain/candidates/world.ts';
-import { classIds, numbers, traitIds } from './reads.ts';
+import { classIds, joinConditions, numbers, traitIds } from './reads.ts';
 
 /** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 10_000;
@@ -36,14 +36,14 @@ async function relevantRoots(
   for (const g of req.groups) for (const [rc, amount] of g.resources) asks.set(`${rc}:${amount}`, { rc: rcIds.get(rc)!, amount });
   // Room for one requested (class, amount) on inventory row `i`; usage read through the covering
   // allocations index, so a walk over roots can stop as soon as it has enough.
-  const fitsOne = P.join(
+  const fitsOne = joinConditions(
     [...asks.values()].map(
       ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc}
         AND COALESCE((SELECT SUM(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = ${rc}), 0)
           + ${amount} <= (i.total - i.reserved) * i.allocation_ratio
         AND i.min_unit <= ${amount} AND i.max_unit >= ${amount} AND ${amount} % i.step_size = 0)`,
     ),
-    ' OR ',
+    'OR',
   );
   const classes = P.join([...new Set([...asks.values()].map((a) => a.rc))]);
   // Trees with a provider that has room, in root order (a limited request stops early). CROSS JOIN

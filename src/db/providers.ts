@@ -8,7 +8,7 @@ import { parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { assertNoLoop, subtreeIds } from '../domain/tree.ts';
 import { traitsNamed, type ProviderFilter } from '../domain/providerFilter.ts';
-import { numbers, providersByUuid, treesOf, traitIds, classIds, type ProviderRow } from './reads.ts';
+import { joinConditions, numbers, providersByUuid, treesOf, traitIds, classIds, type ProviderRow } from './reads.ts';
 
 export async function requireProvider(db: Tx, uuid: string): Promise<ProviderRow> {
   const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'provider uuid')]);
@@ -91,19 +91,37 @@ export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sq
   const where: P.Sql[] = [P.sql`1 = 1`];
   if (f.name !== undefined) where.push(P.sql`p.name = ${f.name}`);
   if (f.uuid !== undefined) where.push(P.sql`p.uuid = ${f.uuid}`);
-  const inAggregates = (set: string[]) =>
-    P.sql`SELECT rpa.resource_provider_id FROM resource_provider_aggregates rpa JOIN aggregates ag ON ag.id = rpa.aggregate_id WHERE ag.uuid IN (${P.join(set)})`;
-  for (const set of f.memberOf) where.push(P.sql`p.id IN (${inAggregates(set)})`);
-  if (f.notMemberOf.length) where.push(P.sql`p.id NOT IN (${inAggregates(f.notMemberOf)})`);
+  // Every set of a list of any-of sets must be matched. One condition for all the sets: a provider
+  // qualifies when its matches cover every set index. (A condition per set makes PostgreSQL's
+  // planner take seconds for a few dozen sets.)
+  const everySet = <T>(sets: readonly (readonly T[])[], cast: 'INTEGER' | 'TEXT') => {
+    const rows = sets.flatMap((set, i) => set.map((v) => P.sql`(CAST(${i} AS INTEGER), CAST(${v} AS ${P.raw(cast)}))`));
+    return { values: P.sql`(VALUES ${P.join(rows)}) AS wanted`, count: sets.length };
+  };
+  if (f.memberOf.length) {
+    const { values, count } = everySet(f.memberOf, 'TEXT');
+    where.push(P.sql`p.id IN (SELECT rpa.resource_provider_id FROM resource_provider_aggregates rpa
+      JOIN aggregates ag ON ag.id = rpa.aggregate_id JOIN ${values} ON wanted.column2 = ag.uuid
+      GROUP BY rpa.resource_provider_id HAVING COUNT(DISTINCT wanted.column1) = ${count})`);
+  }
+  if (f.notMemberOf.length) {
+    where.push(P.sql`p.id NOT IN (SELECT rpa.resource_provider_id FROM resource_provider_aggregates rpa
+      JOIN aggregates ag ON ag.id = rpa.aggregate_id WHERE ag.uuid IN (${P.join(f.notMemberOf)}))`);
+  }
 
   const named = traitsNamed(f);
   const ids = await traitIds(db, named);
   assertKnown('trait', named, (t) => ids.has(t));
-  const withTraits = (names: string[]) =>
-    P.sql`SELECT resource_provider_id FROM resource_provider_traits WHERE trait_id IN (${P.join(names.map((n) => ids.get(n)!))})`;
-  for (const t of f.requiredTraits) where.push(P.sql`p.id IN (${withTraits([t])})`);
-  if (f.forbiddenTraits.length) where.push(P.sql`p.id NOT IN (${withTraits(f.forbiddenTraits)})`);
-  for (const set of f.anyTraits) where.push(P.sql`p.id IN (${withTraits(set)})`);
+  // A required trait is an any-of set of one.
+  const traitSets = [...f.requiredTraits.map((t) => [t]), ...f.anyTraits].map((set) => set.map((n) => ids.get(n)!));
+  if (traitSets.length) {
+    const { values, count } = everySet(traitSets, 'INTEGER');
+    where.push(P.sql`p.id IN (SELECT rpt.resource_provider_id FROM resource_provider_traits rpt JOIN ${values} ON wanted.column2 = rpt.trait_id
+      GROUP BY rpt.resource_provider_id HAVING COUNT(DISTINCT wanted.column1) = ${count})`);
+  }
+  if (f.forbiddenTraits.length) {
+    where.push(P.sql`p.id NOT IN (SELECT resource_provider_id FROM resource_provider_traits WHERE trait_id IN (${P.join(f.forbiddenTraits.map((n) => ids.get(n)!))}))`);
+  }
 
   if (f.inTree !== undefined) where.push(P.sql`p.root_provider_id = (SELECT root_provider_id FROM resource_providers WHERE uuid = ${f.inTree})`);
 
@@ -117,5 +135,5 @@ export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sq
       AND (SELECT COALESCE(SUM(a.used), 0) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = ${rc}) + ${amount}
           <= (i.total - i.reserved) * i.allocation_ratio)`);
   }
-  return P.join(where, ' AND ');
+  return joinConditions(where, 'AND');
 }

@@ -44,12 +44,26 @@ export interface ConsumerRow {
   consumerType: string | null;
 }
 
-/** SQLite and PostgreSQL hand back counts and sums as bigint; every id and amount here fits a number. */
+/**
+ * SQLite and PostgreSQL hand back counts and sums as bigint (PostgreSQL's SUM of an integer column
+ * is a bigint). Every id, count and provider's sum fits a number exactly: no capacity passes 2^53 - 1
+ * (src/domain/inventory.ts), nor then does what is allocated against it.
+ */
 export function numbers<T extends object>(rows: T[]): T[] {
   for (const row of rows as Record<string, unknown>[]) {
     for (const [k, v] of Object.entries(row)) if (typeof v === 'bigint') row[k] = Number(v);
   }
   return rows;
+}
+
+/**
+ * Conditions joined by AND (or OR) as a shallow tree: SQLite refuses an expression nested over 1000
+ * deep, and a flat chain of n conditions nests n deep.
+ */
+export function joinConditions(parts: readonly P.Sql[], op: 'AND' | 'OR'): P.Sql {
+  if (parts.length <= 64) return P.sql`(${P.join(parts, ` ${op} `)})`;
+  const half = parts.length >> 1;
+  return P.sql`(${joinConditions(parts.slice(0, half), op)} ${P.raw(op)} ${joinConditions(parts.slice(half), op)})`;
 }
 
 const inList = (values: readonly (string | number)[]) => P.join(values.length ? values : [null]);

@@ -23,10 +23,10 @@ export const errorCodes = {
   UNAVAILABLE: 'The database cannot be reached, or did not answer in time (statement timeout). Retry shortly.',
   UNAUTHENTICATED: 'No credentials, or credentials that are not valid (a bad or expired token).',
   FORBIDDEN: 'The caller\'s role may not do this (see SECURITY.md for the role matrix).',
-  LIMIT_EXCEEDED: 'The request breaks a limit (depth, aliases, tokens, directives, cost, batch size, body size, page size); the message names it.',
+  LIMIT_EXCEEDED: 'The request breaks a limit (depth, aliases, tokens, directives, cost, batch size, body size, list items, page size); the message names it.',
   INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log only.',
   BAD_REQUEST:
-    'The HTTP request is not a GraphQL request: invalid JSON, no query, a wrong method or content type, or too large a batch; or a form, multipart or GET request without the x-graphql-yoga-csrf header (HTTP 403).',
+    'The HTTP request is not a GraphQL request: invalid JSON, no query, an empty batch, a wrong method, content type or Accept header; or a form or GET request without the x-graphql-yoga-csrf header (HTTP 403).',
   OPERATION_RESOLUTION_FAILURE: 'The document has several operations and operationName does not pick one.',
   GRAPHQL_PARSE_FAILED: 'The request is not syntactically valid GraphQL.',
   GRAPHQL_VALIDATION_FAILED: 'The request does not fit the schema (unknown field, wrong literal type, missing argument).',

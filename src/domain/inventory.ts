@@ -6,6 +6,8 @@ import { parse } from './names.ts';
 export const MAX_INT = 2147483647;
 /** Largest single-precision float: the reference stores allocation_ratio as a FLOAT column. */
 export const MAX_RATIO = 3.4028234663852886e38;
+/** Largest capacity accepted: every capacity and sum of allocations stays an exact integer (SafeInt). */
+export const MAX_CAPACITY = Number.MAX_SAFE_INTEGER;
 
 export interface InventoryValues {
   total: number;
@@ -39,6 +41,12 @@ const inventorySchema = z
   })
   .superRefine((inv, ctx) => {
     if (inv.reserved > inv.total) ctx.addIssue({ code: 'custom', message: `reserved (${inv.reserved}) must not exceed total (${inv.total})` });
+    // Not a rule of the reference, which takes any ratio up to MAX_RATIO: a capacity past 2^53 - 1
+    // could no longer be counted exactly, nor compared with usage (docs/spec-coverage.md §8).
+    const cap = capacity(inv);
+    if (cap > MAX_CAPACITY) {
+      ctx.addIssue({ code: 'custom', message: `capacity floor((total - reserved) * allocation_ratio) = ${cap} exceeds ${MAX_CAPACITY}, the largest counted exactly` });
+    }
     // No min_unit <= max_unit rule: the reference (8.0.0) accepts such an inventory, from which
     // nothing can then be allocated, and its behaviour is the contract (SPEC §8 says otherwise).
   });

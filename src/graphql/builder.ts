@@ -3,12 +3,15 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import { GraphQLSafeInt } from 'graphql-scalars';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { scopesOf, type Identity } from '../auth/identity.ts';
 import { MUTATION_ACCESS, QUERY_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName } from '../auth/access.ts';
+import { DomainError } from '../domain/errors.ts';
+import { schemas } from '../domain/names.ts';
 
 export interface Context {
   db: Database;
@@ -23,6 +26,9 @@ type Types = {
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
   AuthScopes: { admin: boolean; service: boolean; reader: boolean; signedIn: boolean; project: string };
+  // Capacities and sums of allocations go past Int's 32 bits (2147483647 × a ratio of 2, two large
+  // allocations); they stay below 2^53 (src/domain/inventory.ts), which SafeInt carries exactly.
+  Scalars: { SafeInt: { Input: number; Output: number } };
 };
 /** The input-field builder handed to `inputFields`, for helpers that build shared input fields. */
 export type InputFields = PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<Types>, 'InputObject'>;
@@ -47,6 +53,25 @@ function rootScopes(access: Access) {
   } as const;
 }
 
+/**
+ * Our global ids are base64 of "Type:uuid" for the two node types (src/graphql/types/refs.ts),
+ * under 100 characters. Anything else is BAD_VALUE; a long one is refused before decoding, as the
+ * base64 check behind Pothos's decoder overflows the regexp stack on megabytes.
+ */
+const MAX_GLOBAL_ID = 256;
+const NODE_TYPES = new Set(['ResourceProvider', 'Consumer']);
+function decodeOurGlobalID(id: string) {
+  try {
+    const decoded = id.length <= MAX_GLOBAL_ID ? decodeGlobalID(id) : null;
+    // Both node types are keyed by uuid: anything else in an id was not made here (and a NUL
+    // hidden in base64 would otherwise reach the database).
+    if (decoded && NODE_TYPES.has(decoded.typename) && schemas.uuid.safeParse(decoded.id).success) return decoded;
+  } catch {
+    // malformed: refused below
+  }
+  throw new DomainError('BAD_VALUE', `Not a global id of this API: ${JSON.stringify(id.slice(0, 100))}${id.length > 100 ? '…' : ''}`);
+}
+
 export const builder = new SchemaBuilder<Types>({
   // scope-auth first, so no other plugin's wrapper runs before authorisation (its docs advise so).
   plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, SimpleObjectsPlugin],
@@ -60,6 +85,7 @@ export const builder = new SchemaBuilder<Types>({
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   relay: {
+    decodeGlobalID: decodeOurGlobalID,
     clientMutationId: 'omit',
     cursorType: 'String',
     nodeTypeOptions: { description: 'An object with a globally unique, opaque id (Relay).' },
@@ -91,6 +117,8 @@ export const builder = new SchemaBuilder<Types>({
     mutationInputArgOptions: { description: 'The input of this mutation.' },
   },
 });
+
+builder.addScalarType('SafeInt', GraphQLSafeInt);
 
 // Fail closed: a root field without a row in the matrix needs reader (reads) or admin (writes).
 builder.queryType({ description: 'Reads: providers and their trees, classes, traits, consumers and usages.', authScopes: { reader: true } });

@@ -1,6 +1,6 @@
 // Query limits (graphql-armor): depth, aliases, tokens, directives and a cost budget that grows
 // with list sizes. Every rejection is a GraphQL error with code LIMIT_EXCEEDED naming the limit.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -8,6 +8,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import type { Limits } from '../config.ts';
+import { walkDocument, walkVariables } from './inputs.ts';
 
 const LIMIT_MESSAGE = /(limit of \d+ exceeded|Token limit|limit exceeded)/i;
 
@@ -26,8 +27,74 @@ const coded: Plugin = {
   },
 };
 
+/**
+ * graphql-js parses, and armor measures depth, by recursion: a document nested a few thousand deep
+ * overflows the stack before any limit is looked at. One iterative pass over the tokens first
+ * refuses nesting past anything the depth limit lets through (inline fragments and argument
+ * values add brackets of their own, hence the allowance), so nothing after it recurses deeply.
+ */
+const NESTING_ALLOWANCE = 32;
+const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+function nestingGuard(l: Limits): Plugin {
+  const most = l.depth + NESTING_ALLOWANCE;
+  return {
+    onParse({ params, setParsedDocument }) {
+      const body = typeof params.source === 'string' ? params.source : params.source.body;
+      // Few opening brackets in all cannot nest deeply: then skip the pass.
+      let opening = 0;
+      for (let i = 0; i < body.length && opening <= most; i++) {
+        const c = body.charCodeAt(i);
+        if (c === 0x7b || c === 0x5b || c === 0x28) opening++;
+      }
+      if (opening <= most) return;
+      const lexer = new Lexer(new Source(body));
+      let depth = 0;
+      try {
+        // The parser stops at the token limit anyway: no need to look further.
+        for (let n = 0, token = lexer.advance(); token.kind !== TokenKind.EOF && n <= l.tokens; n++, token = lexer.advance()) {
+          if (CLOSING.has(token.kind)) depth--;
+          else if (OPENING.has(token.kind) && ++depth > most) {
+            setParsedDocument(new GraphQLError(`Query depth limit of ${l.depth} exceeded: brackets nest deeper than ${most}.`, { extensions: { code: 'LIMIT_EXCEEDED' } }) as never);
+            return;
+          }
+        }
+      } catch {
+        // A syntax error: the parser reports it.
+      }
+    },
+  };
+}
+
+/**
+ * Every list of the input becomes SQL: IN lists, VALUES rows, conditions joined by AND. Their
+ * items together are bounded, well below what either database takes in one statement.
+ */
+function listItemsLimit(l: Limits): Plugin {
+  const inDocuments = new WeakMap<DocumentNode, number>();
+  const count = (walk: typeof walkDocument | typeof walkVariables, input: any, from: number) => {
+    let n = from;
+    walk(input, { list: (length) => (n += length) > l.listItems });
+    return n;
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      let n = inDocuments.get(args.document);
+      if (n === undefined) inDocuments.set(args.document, (n = count(walkDocument, args.document, 0)));
+      if (n <= l.listItems) n = count(walkVariables, args.variableValues, n);
+      if (n > l.listItems) {
+        const error = new GraphQLError(`List items limit of ${l.listItems} exceeded: the lists of this operation's input hold more.`, { extensions: { code: 'LIMIT_EXCEEDED' } });
+        setResultAndStopExecution({ errors: [error] });
+      }
+    },
+  };
+}
+
 export function limitPlugins(l: Limits): Plugin[] {
   return [
+    nestingGuard(l),
+    listItemsLimit(l),
     maxTokensPlugin({ n: l.tokens }) as Plugin,
     maxDepthPlugin({ n: l.depth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
     maxAliasesPlugin({ n: l.aliases, allowList: [] }) as Plugin,

@@ -107,8 +107,8 @@ const SummaryResource = builder.simpleObject('SummaryResource', {
   description: 'Capacity and usage of one class on a provider.',
   fields: (t) => ({
     resourceClass: t.string({ description: 'The resource class.' }),
-    capacity: t.int({ description: 'floor((total - reserved) * allocation_ratio).' }),
-    used: t.int({ description: 'Sum of current allocations.' }),
+    capacity: t.field({ type: 'SafeInt', description: 'floor((total - reserved) * allocation_ratio).' }),
+    used: t.field({ type: 'SafeInt', description: 'Sum of current allocations.' }),
   }),
 });
 

@@ -9,6 +9,7 @@ import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '.
 import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
 import { reshape } from '../../db/reshape.ts';
 import type { ConsumerRow } from '../../db/reads.ts';
+import { fail } from '../../domain/errors.ts';
 
 const ConsumerAllocation = builder.objectRef<AllocationGroup>('ConsumerAllocation').implement({
   description: 'What a consumer holds on one provider.',
@@ -43,12 +44,21 @@ ConsumerRef.implement({
   }),
 });
 
+/** Sums over many allocations pass Int's range: a type of their own, with the same shape. */
+const ResourceTotal = builder.simpleObject('ResourceTotal', {
+  description: 'The sum of many allocations of one resource class.',
+  fields: (t) => ({
+    resourceClass: t.string({ description: 'Resource class name, e.g. VCPU or CUSTOM_FPGA.' }),
+    amount: t.field({ type: 'SafeInt', description: 'Units in all.' }),
+  }),
+});
+
 const UsageGroup = builder.simpleObject('UsageGroup', {
   description: "A project's usage of one consumer type.",
   fields: (t) => ({
     consumerType: t.string({ description: `The consumer type; "${UNKNOWN_CONSUMER_TYPE}" for consumers without one, "${ALL_CONSUMER_TYPES}" when every type was summed.` }),
     consumerCount: t.int({ description: 'How many consumers hold allocations in this group.' }),
-    resources: t.field({ type: [ResourceAmount], description: 'Units used per resource class.' }),
+    resources: t.field({ type: [ResourceTotal], description: 'Units used per resource class.' }),
   }),
 });
 
@@ -141,12 +151,16 @@ builder.relayMutationField(
   'setAllocationsBatch',
   {
     description: 'Several consumers written together (moves, evacuations).',
-    inputFields: (t) => ({ consumers: t.field({ type: [ConsumerAllocationsInput], description: 'Each consumer once, with what it should hold.' }) }),
+    inputFields: (t) => ({ consumers: t.field({ type: [ConsumerAllocationsInput], description: 'Each consumer once (at least one), with what it should hold.' }) }),
   },
   {
     ...mutationScopes('setAllocationsBatch'),
     description: `Replaces the allocations of several consumers in one transaction: all succeed or none does. Capacity is judged on the final state. ${allocationErrors}`,
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => writeAllocations(tx, input.consumers.map(toWrite)), writtenConsumers),
+    resolve: (_, { input }, ctx, info) => {
+      // As the reference refuses an empty POST /allocations: a write of nothing is a mistake.
+      if (!input.consumers.length) fail('BAD_VALUE', 'consumers must name at least one consumer');
+      return runWrite(ctx, info, (tx) => writeAllocations(tx, input.consumers.map(toWrite)), writtenConsumers);
+    },
   },
   { ...consumersPayload, name: 'SetAllocationsBatchPayload' },
 );

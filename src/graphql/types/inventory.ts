@@ -18,8 +18,8 @@ export const Inventory = builder.objectRef<InventoryView>('Inventory').implement
     maxUnit: t.exposeInt('maxUnit', { description: 'Largest amount one allocation may take.' }),
     stepSize: t.exposeInt('stepSize', { description: 'Allocated amounts must be multiples of this.' }),
     allocationRatio: t.exposeFloat('allocationRatio', { description: 'Overcommit factor applied to total - reserved.' }),
-    capacity: t.exposeInt('capacity', { description: 'floor((total - reserved) * allocationRatio): the most that can be allocated in all.' }),
-    used: t.exposeInt('used', { description: 'Units currently allocated (may exceed capacity after the inventory was lowered).' }),
+    capacity: t.expose('capacity', { type: 'SafeInt', description: 'floor((total - reserved) * allocationRatio): the most that can be allocated in all.' }),
+    used: t.expose('used', { type: 'SafeInt', description: 'Units currently allocated (may exceed capacity after the inventory was lowered).' }),
   }),
 });
 
@@ -28,7 +28,7 @@ export const Usage = builder.objectRef<InventoryView>('Usage').implement({
   description: 'Units of one resource class allocated on a provider.',
   fields: (t) => ({
     resourceClass: t.exposeString('resourceClass', { description: 'The resource class.' }),
-    used: t.exposeInt('used', { description: 'Units allocated.' }),
+    used: t.expose('used', { type: 'SafeInt', description: 'Units allocated.' }),
   }),
 });
 

@@ -1,0 +1,41 @@
+// Text neither database can hold, refused once, at the edge: a NUL character (PostgreSQL refuses
+// it in text, SQLite would keep it) and a lone UTF-16 surrogate (not Unicode: PostgreSQL refuses
+// it, SQLite would store U+FFFD instead). Every string of the document's literals and of the
+// variables is checked before execution, so no resolver, and no SQL, ever sees one; the answer is
+// BAD_VALUE naming the argument or variable, the same on both databases.
+import { GraphQLError, type DocumentNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { walkDocument, walkVariables, type InputVisitor } from './inputs.ts';
+
+// With the u flag a well-formed surrogate pair is one code point, so \p{Cs} matches lone halves only.
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+
+function problem(text: string): string | null {
+  const found = UNSTORABLE.exec(text);
+  if (!found) return null;
+  return found[0] === '\u0000' ? 'a NUL character (U+0000)' : 'a lone UTF-16 surrogate (not valid Unicode)';
+}
+
+/** The first unstorable string a walk meets, as the error to answer. */
+function firstUnstorable(walk: (visitor: InputVisitor) => void): GraphQLError | null {
+  let error: GraphQLError | null = null;
+  walk({
+    string(value, where, node) {
+      const what = problem(value);
+      if (what) error = new GraphQLError(`${where()} contains ${what}, which is not accepted in text.`, { nodes: node, extensions: { code: 'BAD_VALUE' } });
+      return Boolean(what);
+    },
+  });
+  return error;
+}
+
+const checkedDocuments = new WeakMap<DocumentNode, GraphQLError | null>();
+
+export const storableText: Plugin = {
+  onExecute({ args, setResultAndStopExecution }) {
+    let error = checkedDocuments.get(args.document);
+    if (error === undefined) checkedDocuments.set(args.document, (error = firstUnstorable((v) => walkDocument(args.document, v))));
+    error ??= firstUnstorable((v) => walkVariables(args.variableValues, v));
+    if (error) setResultAndStopExecution({ errors: [error] });
+  },
+};
