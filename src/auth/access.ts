@@ -46,6 +46,7 @@ export const VALUE_TYPES = [
   'ConsumerAllocation',
   'UsageGroup',
   'ResourceAmount',
+  'ResourceTotal',
 ] as const;
 
 export const QUERY_ACCESS = {
