@@ -7,7 +7,6 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule, type DefinitionNode } fr
 import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import { limitPlugins } from './graphql/limits.ts';
-import { requestShape } from './graphql/requestShape.ts';
 import { storableText } from './graphql/text.ts';
 import { bodyTooLargeResponse, requestRules } from './graphql/requests.ts';
 import type { Database } from './db/client.ts';
@@ -99,7 +98,6 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       operations,
       readiness,
       csrfPrevention(),
-      requestShape,
       drain,
       introspection,
       ...limitPlugins(config.limits),

@@ -2,14 +2,19 @@
 // LIMIT_BODY_BYTES counted on the bytes actually read (chunked, or under a lying Content-Length),
 // well-formed JSON in GET and form parameters, a batch of 1..LIMIT_BATCH operations, a content
 // type and an Accept header we can serve, and only operation types the schema has (no
-// subscriptions). Yoga does the reading and counting; this gives its refusals our codes, and
-// its empty answers (404, 406, 415) a coded body.
+// subscriptions), and a query at all. Yoga does the reading and counting; this gives its refusals
+// our codes, and its empty answers (404, 406, 415) a coded body. Yoga alone would answer 200 "Must
+// provide query string" to curl -d without a content type (a form whose JSON body is no query).
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
 
 const refusal = (message: string, code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED', status: number) =>
   new GraphQLError(message, { extensions: { code, http: { status } } });
+
+/** How to send a query, for the answers that found none. */
+export const HOW_TO_SEND =
+  'send JSON {"query": "..."} with content-type: application/json, or a form field query=... (curl --data-urlencode query@file.graphql)';
 
 const bodyLimitMessage = (limit: number) => `Request body larger than the limit of ${limit} bytes.`;
 const bodyTooLarge = (limit: number) => refusal(bodyLimitMessage(limit), 'LIMIT_EXCEEDED', 413);
@@ -34,7 +39,7 @@ const knownOperationTypes: ValidationRule = (context) => ({
 const EMPTY_ANSWERS: Record<number, string> = {
   404: 'Not found: the GraphQL endpoint is /graphql.',
   406: 'Not acceptable: answers are application/json, application/graphql-response+json, multipart/mixed or text/event-stream.',
-  415: 'Unsupported content type: send application/json (or a GET with query parameters).',
+  415: `Unsupported content type: ${HOW_TO_SEND}.`,
 };
 
 export function requestRules(limits: Limits): Plugin {
@@ -61,6 +66,10 @@ export function requestRules(limits: Limits): Plugin {
           }
         },
       };
+    },
+    // Before yoga's own check of the parameters, which would answer 200.
+    onParams({ params }) {
+      if (params.query == null) throw refusal(`The request has no GraphQL query: ${HOW_TO_SEND}.`, 'BAD_REQUEST', 400);
     },
     onValidate({ addValidationRule }) {
       addValidationRule(knownOperationTypes);
