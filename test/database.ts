@@ -53,6 +53,7 @@ export async function emptyDatabase(db: Database): Promise<void> {
   const tables = ['allocations', 'consumers', 'resource_provider_traits', 'resource_provider_aggregates', 'inventories', 'resource_providers'];
   if (db.kind === 'postgres') {
     await db.writer.$executeRawUnsafe(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+    db.cache?.invalidate();
     return;
   }
   await db.writer.$executeRawUnsafe('PRAGMA foreign_keys = OFF');

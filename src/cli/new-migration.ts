@@ -8,8 +8,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
 import { createMigration } from '../db/migrator.ts';
+import { pgMigrationFactory } from '../db/client.ts';
 
 const name = process.argv[2];
 if (!name || !/^[A-Za-z0-9_]+$/.test(name)) {
@@ -36,8 +36,10 @@ const admin = new pg.Client({ connectionString: pgUrl });
 await admin.connect();
 try {
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const adapter = new PrismaPg({ connectionString: pgUrl, options: `-c search_path=${schema}` }, { schema });
-  report('postgres', await createMigration(adapter, name));
+  // The migration pool: it hands the schema engine's "char" catalogue columns over as text.
+  const url = new URL(pgUrl);
+  url.searchParams.set('schema', schema);
+  report('postgres', await createMigration(pgMigrationFactory(url.toString()), name));
 } finally {
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await admin.end();

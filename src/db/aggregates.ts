@@ -1,13 +1,14 @@
 // A provider's aggregate memberships: aggregates are bare uuids, created on first use.
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
+import type { WriteTx } from './changes.ts';
 import { parse, schemas } from '../domain/names.ts';
 import { bumpProviderGeneration, expectGeneration } from './tx.ts';
 import { numbers } from './reads.ts';
 import { requireProvider } from './providers.ts';
 
 /** Replaces the provider's aggregates (empty clears them); duplicates collapse. `generation` null: no check. */
-export async function setProviderAggregates(tx: Tx, uuid: string, generation: number | null, aggregates: readonly string[]) {
+export async function setProviderAggregates(tx: WriteTx, uuid: string, generation: number | null, aggregates: readonly string[]) {
   const rp = await requireProvider(tx, uuid);
   if (generation !== null) expectGeneration('provider', uuid, generation, rp.generation);
   const uuids = [...new Set(aggregates.map((a) => parse(schemas.uuid, a, 'aggregate uuid')))];

@@ -7,7 +7,7 @@ import { DomainError } from '../domain/errors.ts';
 import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
-import { providersChanged } from './changes.ts';
+import { providersChanged, type WriteTx } from './changes.ts';
 import { bumpProviderGeneration, expectGeneration, lockProviders, LostRace } from './tx.ts';
 import {
   allocationsOfConsumers,
@@ -57,7 +57,7 @@ const NAME_COLUMN: Record<NameTable, 'external_id' | 'name'> = { projects: 'exte
  * Ids of the projects, users and consumer types named, inserting those first seen. Usually none
  * is new: then one statement reads all three.
  */
-async function ensureNames(tx: Tx, wanted: Record<NameTable, string[]>): Promise<Record<NameTable, Map<string, number>>> {
+async function ensureNames(tx: WriteTx, wanted: Record<NameTable, string[]>): Promise<Record<NameTable, Map<string, number>>> {
   const tables = Object.keys(wanted) as NameTable[];
   const read = async (which: NameTable[]) => {
     const parts = which.map(
@@ -80,7 +80,7 @@ async function ensureNames(tx: Tx, wanted: Record<NameTable, string[]>): Promise
  * Replaces the allocations of every consumer in `writes` in the current transaction. Returns the
  * uuids of the consumers that still exist afterwards (a consumer left with nothing is removed).
  */
-export async function writeAllocations(tx: Tx, input: readonly ConsumerAllocations[]): Promise<string[]> {
+export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllocations[]): Promise<string[]> {
   const writes = validate(input);
   if (!writes.length) return [];
   const existing = new Map((await consumersByUuid(tx, writes.map((w) => w.consumerUuid))).map((c) => [c.uuid, c]));
@@ -171,7 +171,7 @@ async function checkAgainstUsage(tx: Tx, writes: ConsumerAllocations[], provider
  * Removes all of a consumer's allocations (and the consumer); NOT_FOUND when it holds none. Unlike
  * writing an empty set, this leaves provider generations alone: the reference does the same.
  */
-export async function deleteAllocations(tx: Tx, consumerUuid: string): Promise<void> {
+export async function deleteAllocations(tx: WriteTx, consumerUuid: string): Promise<void> {
   const uuid = parse(schemas.uuid, consumerUuid, 'consumer uuid');
   const [consumer] = await consumersByUuid(tx, [uuid]);
   if (!consumer) throw new DomainError('NOT_FOUND', `No allocations for consumer ${uuid}`);

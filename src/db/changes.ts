@@ -1,40 +1,34 @@
-// What a write transaction changed, so that the per-process world cache (worldCache.ts) refreshes
-// only that once the transaction commits. Writers name the providers whose place in a tree, traits,
-// aggregates, inventories or usage they touched (created and deleted ones too), and say when
-// resource class or trait names came or went. Nothing is reported for a rolled-back attempt.
+// The write context: every write function takes a WriteTx, which only writeTransaction makes. It is
+// the open Prisma transaction (so reads inside a write take it as a plain Tx) plus the record of
+// what the transaction changed for the candidate search: the providers whose place in a tree,
+// traits, aggregates, inventories or usage it touched (created and deleted ones too), and whether
+// resource class or trait names came or went. writeTransaction appends that record to the change
+// log in the same transaction (changeLog.ts); a write function cannot be called without one.
 import type { Tx } from './client.ts';
 
 export interface ChangeSet {
   providers: Set<number>;
   names: boolean;
-  /** Unknown changes (another process wrote, a harness emptied tables): reload everything. */
-  all: boolean;
 }
 
-export const noChanges = (): ChangeSet => ({ providers: new Set(), names: false, all: false });
+export const noChanges = (): ChangeSet => ({ providers: new Set(), names: false });
 
-export const isEmpty = (c: ChangeSet) => !c.all && !c.names && c.providers.size === 0;
+export const isEmpty = (c: ChangeSet) => !c.names && c.providers.size === 0;
 
-/** Folds `more` into `into`. */
-export function merge(into: ChangeSet, more: ChangeSet): void {
-  for (const id of more.providers) into.providers.add(id);
-  into.names ||= more.names;
-  into.all ||= more.all;
+export interface WriteTx extends Tx {
+  /** What this transaction changed so far. */
+  readonly changes: ChangeSet;
+  /** PostgreSQL: provider rows are locked before capacity is read (see lockProviders). */
+  readonly rowLocks: boolean;
 }
 
-const CHANGES = Symbol('changes');
+/** Makes the write context of one transaction attempt. */
+export const writeContext = (tx: Tx, rowLocks: boolean): WriteTx => Object.assign(tx, { changes: noChanges(), rowLocks });
 
-/** Gives a transaction its change set (writeTransaction does this for every attempt). */
-export const recordingInto = <T extends object>(tx: T, changes: ChangeSet): T => Object.assign(tx, { [CHANGES]: changes });
-
-const changesOf = (tx: Tx) => (tx as unknown as Record<symbol, ChangeSet | undefined>)[CHANGES];
-
-export function providersChanged(tx: Tx, ids: Iterable<number>): void {
-  const c = changesOf(tx);
-  if (c) for (const id of ids) c.providers.add(Number(id));
+export function providersChanged(tx: WriteTx, ids: Iterable<number>): void {
+  for (const id of ids) tx.changes.providers.add(Number(id));
 }
 
-export function namesChanged(tx: Tx): void {
-  const c = changesOf(tx);
-  if (c) c.names = true;
+export function namesChanged(tx: WriteTx): void {
+  tx.changes.names = true;
 }

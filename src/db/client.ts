@@ -14,6 +14,7 @@ import { applyMigrations } from './migrator.ts';
 import { seedStandardNames } from './seed.ts';
 import { WorldCache } from './worldCache.ts';
 import { AnswerMemo } from './answerMemo.ts';
+import { ChangeFeed } from './changeFeed.ts';
 
 export type Prisma = PrismaClient;
 /** What both a client and an interactive transaction offer: raw SQL and the model API. */
@@ -28,12 +29,16 @@ export interface Database {
   reader: PrismaClient;
   /** SQL statements sent so far, both connections: tests use it to prove batching. */
   stats: { statements: number };
-  /** The candidate search's world kept in memory (SQLite; null on PostgreSQL or when turned off). */
+  /** The candidate search's world kept in memory (null when turned off: PLACEMENT_WORLD_CACHE=off). */
   cache: WorldCache | null;
+  /** PostgreSQL: tells the other replicas that a write committed (null on SQLite). */
+  feed: ChangeFeed | null;
   /** Candidates answers per change token. */
   memo: AnswerMemo;
   close(): Promise<void>;
 }
+
+const worldCacheOn = () => process.env.PLACEMENT_WORLD_CACHE !== 'off';
 
 export const DEFAULT_DATABASE_URL = 'file:./data/placement.db';
 
@@ -98,7 +103,8 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
     writer,
     reader,
     stats,
-    cache: process.env.PLACEMENT_WORLD_CACHE === 'off' ? null : new WorldCache(reader),
+    cache: worldCacheOn() ? new WorldCache(reader, 'sqlite') : null,
+    feed: null,
     memo: new AnswerMemo(),
     async close() {
       await Promise.all([writer.$disconnect(), reader.$disconnect()]);
@@ -130,9 +136,9 @@ export function postgresPoolConfig(url: string): pg.PoolConfig & { schema?: stri
   };
 }
 
-function pgFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
+function pgFactory(url: string, max?: number): SqlMigrationAwareDriverAdapterFactory {
   const { schema, ...pool } = postgresPoolConfig(url);
-  return new PrismaPg(pool, schema ? { schema } : undefined);
+  return new PrismaPg({ ...pool, ...(max ? { max } : {}) }, schema ? { schema } : undefined);
 }
 
 /**
@@ -183,15 +189,24 @@ async function openPostgres(url: string): Promise<Database> {
     const stats = { statements: 0 };
     const client = new PgPrismaClient({ adapter: counting(pgFactory(url), stats) }) as unknown as PrismaClient;
     await seedStandardNames(client);
+    // The cache reads through a connection of its own (see WorldCache), and listens on another.
+    const cacheClient = worldCacheOn() ? (new PgPrismaClient({ adapter: counting(pgFactory(url, 1), stats) }) as unknown as PrismaClient) : null;
+    const cache = cacheClient && new WorldCache(cacheClient, 'postgres');
+    const { connectionString, connectionTimeoutMillis, options } = pool;
+    const feed = new ChangeFeed({ connectionString, connectionTimeoutMillis, options }, ChangeFeed.channelFor(schema), () => {
+      cache?.fresh().catch(() => undefined);
+    });
+    await feed.open();
     return {
       kind: 'postgres',
       writer: client,
       reader: client,
       stats,
-      cache: null,
+      cache,
+      feed,
       memo: new AnswerMemo(),
       async close() {
-        await client.$disconnect();
+        await Promise.all([feed.close(), client.$disconnect(), cacheClient?.$disconnect()]);
       },
     };
   } finally {

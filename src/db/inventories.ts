@@ -1,6 +1,7 @@
 // Inventories of a provider: replace all, set one, delete one, delete all (SPEC §8).
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
+import type { WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { assertUnique } from '../domain/names.ts';
 import { assertKnown } from '../domain/messages.ts';
@@ -31,7 +32,7 @@ async function assertNotInUse(tx: Tx, rp: ProviderRow, classIdsToRemove: number[
  * Writes `upserts` and removes `removeClassIds` without touching the generation; callers bump it.
  * Lowering a total below current usage is allowed, as in the reference.
  */
-export async function writeInventoryRows(tx: Tx, rp: ProviderRow, upserts: (Inventory & { classId: number })[], removeClassIds: number[]): Promise<void> {
+export async function writeInventoryRows(tx: WriteTx, rp: ProviderRow, upserts: (Inventory & { classId: number })[], removeClassIds: number[]): Promise<void> {
   await assertNotInUse(tx, rp, removeClassIds);
   if (removeClassIds.length) {
     await tx.$executeRaw`DELETE FROM inventories WHERE resource_provider_id = ${rp.id} AND resource_class_id IN (${P.join(removeClassIds)})`;
@@ -48,14 +49,14 @@ export async function writeInventoryRows(tx: Tx, rp: ProviderRow, upserts: (Inve
 }
 
 /** Replaces the provider's whole inventory set; classes absent from `inputs` are removed. */
-export async function replaceInventories(tx: Tx, rp: ProviderRow, inputs: readonly InventoryInput[]): Promise<void> {
+export async function replaceInventories(tx: WriteTx, rp: ProviderRow, inputs: readonly InventoryInput[]): Promise<void> {
   const wanted = await validateInventories(tx, inputs);
   const keep = new Set(wanted.map((i) => i.classId));
   const current = await inventoriesOf(tx, [rp.id]);
   await writeInventoryRows(tx, rp, wanted, current.map((i) => i.resourceClassId).filter((id) => !keep.has(id)));
 }
 
-export async function setInventories(tx: Tx, uuid: string, generation: number, inputs: readonly InventoryInput[]) {
+export async function setInventories(tx: WriteTx, uuid: string, generation: number, inputs: readonly InventoryInput[]) {
   const rp = await requireProvider(tx, uuid);
   expectGeneration('provider', uuid, generation, rp.generation);
   await replaceInventories(tx, rp, inputs);
@@ -63,7 +64,7 @@ export async function setInventories(tx: Tx, uuid: string, generation: number, i
   return rp;
 }
 
-export async function setInventory(tx: Tx, uuid: string, generation: number, input: InventoryInput) {
+export async function setInventory(tx: WriteTx, uuid: string, generation: number, input: InventoryInput) {
   const rp = await requireProvider(tx, uuid);
   expectGeneration('provider', uuid, generation, rp.generation);
   await writeInventoryRows(tx, rp, await validateInventories(tx, [input]), []);
@@ -72,7 +73,7 @@ export async function setInventory(tx: Tx, uuid: string, generation: number, inp
 }
 
 /** Deletes one class's inventory (NOT_FOUND when the provider has none of it). */
-export async function deleteInventory(tx: Tx, uuid: string, generation: number | null | undefined, resourceClass: string) {
+export async function deleteInventory(tx: WriteTx, uuid: string, generation: number | null | undefined, resourceClass: string) {
   const rp = await requireProvider(tx, uuid);
   if (generation != null) expectGeneration('provider', uuid, generation, rp.generation);
   const current = (await inventoriesOf(tx, [rp.id])).find((i) => i.resourceClass === resourceClass);
@@ -82,7 +83,7 @@ export async function deleteInventory(tx: Tx, uuid: string, generation: number |
   return rp;
 }
 
-export async function deleteAllInventories(tx: Tx, uuid: string, generation: number | null | undefined) {
+export async function deleteAllInventories(tx: WriteTx, uuid: string, generation: number | null | undefined) {
   const rp = await requireProvider(tx, uuid);
   if (generation != null) expectGeneration('provider', uuid, generation, rp.generation);
   await replaceInventories(tx, rp, []);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
-import { providersChanged } from './changes.ts';
+import { providersChanged, type WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
@@ -27,7 +27,7 @@ async function assertNameFree(db: Tx, name: string, exceptId?: number): Promise<
   if (rows.some((r) => Number(r.id) !== exceptId)) throw new DomainError('DUPLICATE_NAME', `A resource provider named ${JSON.stringify(name)} already exists`);
 }
 
-export async function createProvider(tx: Tx, input: { name: string; uuid?: string | null; parentUuid?: string | null }): Promise<ProviderRow> {
+export async function createProvider(tx: WriteTx, input: { name: string; uuid?: string | null; parentUuid?: string | null }): Promise<ProviderRow> {
   const name = parse(schemas.providerName, input.name, 'name');
   const uuid = input.uuid == null ? randomUUID() : parse(schemas.uuid, input.uuid, 'uuid');
   const parent = input.parentUuid == null ? null : await requireParent(tx, input.parentUuid);
@@ -44,7 +44,7 @@ export async function createProvider(tx: Tx, input: { name: string; uuid?: strin
  * subtree moves along and takes the new root. As in the reference, neither change bumps the
  * provider generation, and allocations in the moved subtree stay where they are.
  */
-export async function updateProvider(tx: Tx, input: { uuid: string; name?: string | null; parentUuid?: string | null }): Promise<ProviderRow> {
+export async function updateProvider(tx: WriteTx, input: { uuid: string; name?: string | null; parentUuid?: string | null }): Promise<ProviderRow> {
   const rp = await requireProvider(tx, input.uuid);
   if (input.name != null && input.name !== rp.name) {
     const name = parse(schemas.providerName, input.name, 'name');
@@ -71,7 +71,7 @@ async function ancestorsOf(tx: Tx, rp: ProviderRow): Promise<string[]> {
   return out;
 }
 
-export async function deleteProvider(tx: Tx, uuid: string): Promise<ProviderRow> {
+export async function deleteProvider(tx: WriteTx, uuid: string): Promise<ProviderRow> {
   const rp = await requireProvider(tx, uuid);
   const [{ children, allocations }] = numbers(
     await tx.$queryRaw<{ children: number; allocations: number }[]>`SELECT

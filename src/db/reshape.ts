@@ -3,6 +3,7 @@
 // may move onto new classes), then rewrite allocations against it, then remove dropped inventory,
 // which must by then have no allocations left.
 import type { Tx } from './client.ts';
+import type { WriteTx } from './changes.ts';
 import type { InventoryInput } from '../domain/inventory.ts';
 import { assertUnique } from '../domain/names.ts';
 import { bumpProviderGeneration, expectGeneration } from './tx.ts';
@@ -17,7 +18,7 @@ export interface ProviderInventories {
   inventories: InventoryInput[];
 }
 
-export async function reshape(tx: Tx, inventories: readonly ProviderInventories[], allocations: readonly ConsumerAllocations[]) {
+export async function reshape(tx: WriteTx, inventories: readonly ProviderInventories[], allocations: readonly ConsumerAllocations[]) {
   const plans = [];
   for (const entry of inventories) {
     const rp = await requireProvider(tx, entry.providerUuid);

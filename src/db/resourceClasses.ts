@@ -1,6 +1,6 @@
 // Resource classes: standard ones are seeded and read-only; CUSTOM_ ones are created and deleted here.
 import type { Tx } from './client.ts';
-import { namesChanged } from './changes.ts';
+import { namesChanged, type WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isCustomName, parse, schemas } from '../domain/names.ts';
 import { FIRST_CUSTOM_CLASS_ID } from '../domain/standard.ts';
@@ -24,7 +24,7 @@ function customName(name: string): string {
   return parse(schemas.customName, name, 'resource class name');
 }
 
-async function insertClass(tx: Tx, name: string): Promise<ResourceClassRow> {
+async function insertClass(tx: WriteTx, name: string): Promise<ResourceClassRow> {
   const [{ next }] = numbers(await tx.$queryRaw<{ next: number | null }[]>`SELECT MAX(id) + 1 AS next FROM resource_classes WHERE id >= ${FIRST_CUSTOM_CLASS_ID}`);
   const id = next ?? FIRST_CUSTOM_CLASS_ID;
   await tx.$executeRaw`INSERT INTO resource_classes (id, name) VALUES (${id}, ${name})`;
@@ -32,20 +32,20 @@ async function insertClass(tx: Tx, name: string): Promise<ResourceClassRow> {
   return { id, name };
 }
 
-export async function createResourceClass(tx: Tx, name: string): Promise<ResourceClassRow> {
+export async function createResourceClass(tx: WriteTx, name: string): Promise<ResourceClassRow> {
   customName(name);
   if (await findClass(tx, name)) throw new DomainError('DUPLICATE_NAME', `Resource class ${name} already exists`);
   return insertClass(tx, name);
 }
 
 /** Idempotent create: `created` tells whether it was new. */
-export async function ensureResourceClass(tx: Tx, name: string): Promise<{ resourceClass: ResourceClassRow; created: boolean }> {
+export async function ensureResourceClass(tx: WriteTx, name: string): Promise<{ resourceClass: ResourceClassRow; created: boolean }> {
   customName(name);
   const existing = await findClass(tx, name);
   return existing ? { resourceClass: existing, created: false } : { resourceClass: await insertClass(tx, name), created: true };
 }
 
-export async function deleteResourceClass(tx: Tx, name: string): Promise<ResourceClassRow> {
+export async function deleteResourceClass(tx: WriteTx, name: string): Promise<ResourceClassRow> {
   const existing = await findClass(tx, name);
   if (existing && !isCustomName(name)) throw new DomainError('STANDARD_READ_ONLY', `Standard resource class ${name} cannot be deleted`);
   if (!existing) throw new DomainError('NOT_FOUND', `No resource class named ${name}`);

@@ -1,7 +1,7 @@
 // Traits: the catalogue (standard read-only, CUSTOM_ created/deleted) and each provider's set.
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
-import { namesChanged } from './changes.ts';
+import { namesChanged, type WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isCustomName, parse, schemas } from '../domain/names.ts';
 import { assertKnown } from '../domain/messages.ts';
@@ -41,7 +41,7 @@ export async function getTrait(db: Tx, name: string) {
 }
 
 /** Idempotent create of a CUSTOM_ trait; a standard name that exists is simply "already there". */
-export async function ensureTrait(tx: Tx, name: string): Promise<{ trait: TraitRow; created: boolean }> {
+export async function ensureTrait(tx: WriteTx, name: string): Promise<{ trait: TraitRow; created: boolean }> {
   parse(schemas.standardName, name, 'trait name');
   const existing = await findTrait(tx, name);
   if (existing) return { trait: existing, created: false };
@@ -52,7 +52,7 @@ export async function ensureTrait(tx: Tx, name: string): Promise<{ trait: TraitR
   return { trait: (await findTrait(tx, name))!, created: true };
 }
 
-export async function deleteTrait(tx: Tx, name: string): Promise<TraitRow> {
+export async function deleteTrait(tx: WriteTx, name: string): Promise<TraitRow> {
   const existing = await findTrait(tx, name);
   if (existing && !isCustomName(name)) throw new DomainError('STANDARD_READ_ONLY', `Standard trait ${name} cannot be deleted`);
   if (!existing) throw new DomainError('NOT_FOUND', `No trait named ${name}`);
@@ -64,7 +64,7 @@ export async function deleteTrait(tx: Tx, name: string): Promise<TraitRow> {
 }
 
 /** Replaces a provider's traits; every trait must already exist. `generation` null: no check (clear). */
-export async function setProviderTraits(tx: Tx, uuid: string, generation: number | null, names: readonly string[]) {
+export async function setProviderTraits(tx: WriteTx, uuid: string, generation: number | null, names: readonly string[]) {
   const rp = await requireProvider(tx, uuid);
   if (generation !== null) expectGeneration('provider', uuid, generation, rp.generation);
   const unique = [...new Set(names)];

@@ -4,16 +4,14 @@
 import { DomainError } from '../domain/errors.ts';
 import { Prisma as P } from './generated/client.ts';
 import { connectTimeoutMs, type Database, type Tx } from './client.ts';
-import { noChanges, providersChanged, recordingInto } from './changes.ts';
+import { isEmpty, providersChanged, writeContext, type WriteTx } from './changes.ts';
+import { appendChanges } from './changeLog.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
 export class LostRace extends Error {}
 
 /** Server-side retries of write transactions since start (logged at shutdown; read by tests). */
 export const writeStats = { retries: 0 };
-
-/** Marks a PostgreSQL transaction: there, provider rows are locked before capacity is read. */
-const ROW_LOCKS = Symbol('rowLocks');
 
 /**
  * Current generations of providers about to be written, locked until the transaction ends.
@@ -23,10 +21,10 @@ const ROW_LOCKS = Symbol('rowLocks');
  * SQLite has one writer at a time, so generations this transaction already read (`known`) are
  * current and need no second read.
  */
-export async function lockProviders(tx: Tx, ids: readonly number[], known?: ReadonlyMap<number, number>): Promise<Map<number, number>> {
+export async function lockProviders(tx: WriteTx, ids: readonly number[], known?: ReadonlyMap<number, number>): Promise<Map<number, number>> {
   if (!ids.length) return new Map();
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  const locking = Boolean((tx as Record<symbol, unknown>)[ROW_LOCKS]);
+  const locking = tx.rowLocks;
   if (!locking && known && sorted.every((id) => known.has(id))) return new Map(sorted.map((id) => [id, known.get(id)!]));
   const lock = locking ? P.sql`FOR UPDATE` : P.empty;
   const rows = await tx.$queryRaw<{ id: number; generation: number }[]>`SELECT id, generation FROM resource_providers WHERE id IN (${P.join(sorted)}) ORDER BY id ${lock}`;
@@ -37,18 +35,25 @@ export const maxRetries = () => Number(process.env.PLACEMENT_WRITE_RETRIES ?? 10
 
 /**
  * Runs `work` in one write transaction, re-running it when it lost a race; nothing partial is kept.
- * What a committed attempt changed is handed to the database's world cache.
+ * What a committed attempt changed is in the change log, written last in the same transaction;
+ * other replicas are told after the commit (a nudge only: the log is what they read).
  */
-export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(db: Database, work: (tx: WriteTx) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const changes = noChanges();
     try {
+      let logged = false;
       const result = await db.writer.$transaction(
-        (tx) => work(recordingInto(db.kind === 'postgres' ? Object.assign(tx, { [ROW_LOCKS]: true }) : tx, changes)),
+        async (tx) => {
+          const wtx = writeContext(tx, db.kind === 'postgres');
+          const done = await work(wtx);
+          logged = !isEmpty(wtx.changes);
+          if (logged) await appendChanges(wtx, db.kind);
+          return done;
+        },
         // A transaction that could not start in time (Prisma's P2028) never ran: UNAVAILABLE, see unavailable.ts.
         { timeout: 30_000, maxWait: connectTimeoutMs(db.kind) },
       );
-      db.cache?.changed(changes);
+      if (logged) db.feed?.announce();
       return result;
     } catch (err) {
       if (!(err instanceof LostRace) && !isTransientConflict(err) && !isConsumerCreatedMeanwhile(err)) throw translateDbError(err);
@@ -64,7 +69,7 @@ export async function writeTransaction<T>(db: Database, work: (tx: Tx) => Promis
  * Bumps a provider's generation if it still is `seen`, else reports the lost race. Every write that
  * concerns a provider goes through here, so concurrent writers serialise on the generation.
  */
-export async function bumpProviderGeneration(tx: Tx, providerId: number, seen: number): Promise<number> {
+export async function bumpProviderGeneration(tx: WriteTx, providerId: number, seen: number): Promise<number> {
   const changed = await tx.$executeRaw`UPDATE resource_providers SET generation = generation + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ${providerId} AND generation = ${seen}`;
   if (changed !== 1) throw new LostRace();
   providersChanged(tx, [providerId]);

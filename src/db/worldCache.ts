@@ -1,13 +1,15 @@
-// The candidate search's whole world, kept in memory by the process (SQLite only). There this
-// process is the database's one writer (the deployment rule for the embedded database), so it
-// knows what every commit changed: write transactions report it (changes.ts) and the next read
-// re-reads just those providers. A commit by any other connection (another process, a bulk seed)
-// shows in SQLite's PRAGMA data_version on the writer connection, checked on every read, and
-// reloads everything. So a read always sees every commit made before it started, as the database
-// would. PostgreSQL replicas write behind each other's backs: there each request reads the database.
+// The candidate search's whole world, kept in memory by every replica, on both databases. Before a
+// read it catches up with the change log (changeLog.ts): every committed write transaction left a
+// row naming the providers it touched, so the cache re-reads just those. A request therefore sees
+// every commit made before it started, by any replica or process, as a database read would.
+// Catching up costs one statement when nothing changed: on PostgreSQL the log read itself (with
+// the snapshot that is the next position); on SQLite first `PRAGMA data_version` on the reader
+// connection, which changes only when another connection (our writer, another process) committed.
+// Starting, a pruned log past this cache's position, or invalidate() reload everything.
 import type { Tx } from './client.ts';
-import { isEmpty, merge, noChanges, type ChangeSet } from './changes.ts';
-import { readProviders } from './candidates.ts';
+import { isEmpty, type ChangeSet } from './changes.ts';
+import { readLog, type LogPosition } from './changeLog.ts';
+import { readProviders, type Dialect } from './candidates.ts';
 import { assertNamesKnown, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { indexTrees, sameStructure, selectWorld, type WorldTrees } from '../domain/candidates/trees.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
@@ -18,40 +20,45 @@ export class WorldCache {
   private traits = new Set<string>();
   /** Rebuilt on demand after a change of tree, trait or aggregate structure. */
   private trees: WorldTrees | null = null;
-  private pending: ChangeSet = { ...noChanges(), all: true };
+  /** Where in the log the world is; null: reload on the next catch-up. */
+  private position: LogPosition | null = null;
   private dataVersion: number | null = null;
-  private refreshing: Promise<void> | null = null;
-  /** Bumped after every refresh: answers derived from the world are keyed by it (see changeToken). */
+  /** The catch-up running, and the one that starts after it for requests that came meanwhile. */
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  /** Bumped whenever the world changes: answers derived from it are keyed by it (see changeToken). */
   private version = 0;
   /** Full reloads and provider re-reads so far (tests and logs read them). */
   readonly stats = { reloads: 0, providerReads: 0 };
 
-  /** `reader` serves the re-reads: it sees only committed data. */
-  constructor(private readonly reader: Tx) {}
+  /**
+   * `reader` serves the log reads and re-reads; it sees only committed data. On PostgreSQL it is a
+   * connection of the cache's own, so a request holding a pooled connection in a transaction never
+   * waits for another pooled one to catch up.
+   */
+  constructor(
+    private readonly reader: Tx,
+    private readonly dialect: Dialect,
+  ) {}
 
-  /** A write transaction committed these changes. */
-  changed(changes: ChangeSet): void {
-    merge(this.pending, changes);
-  }
-
-  /** Something changed behind the cache's back: reload everything on the next read. */
+  /** Something changed behind the log's back (a harness emptied tables): reload on the next read. */
   invalidate(): void {
-    this.pending.all = true;
+    this.position = null;
   }
 
   /**
-   * Brings the cache up to date with every commit made before this call. `writer` is the writer
-   * connection, or the open write transaction when called inside one (its own connection would wait).
+   * Brings the cache up to date with every commit made before this call. Catch-ups run one at a
+   * time; callers that arrive while one runs share the next, whose statement is sent after they came.
+   * (The argument is no longer used: the cache reads through its own connection.)
    */
-  async fresh(writer: Tx): Promise<void> {
-    const [row] = await writer.$queryRawUnsafe<{ data_version: number | bigint }[]>('PRAGMA data_version');
-    const version = Number(row.data_version);
-    if (version !== this.dataVersion) {
-      this.dataVersion = version;
-      this.pending.all = true;
-    }
-    // A refresh under way may have started before our changes were noted: wait for it, go round again.
-    while (this.refreshing || !isEmpty(this.pending)) await (this.refreshing ??= this.refresh().finally(() => (this.refreshing = null)));
+  fresh(_writer?: Tx): Promise<void> {
+    if (this.queued) return this.queued;
+    if (!this.running) return this.start();
+    const after = this.running.catch(() => undefined);
+    return (this.queued = after.then(() => {
+      this.queued = null;
+      return this.start();
+    }));
   }
 
   /** The trees a request can use (see selectWorld), from the world as last refreshed: call after fresh(). */
@@ -63,39 +70,65 @@ export class WorldCache {
 
   /** Names the world as it is now; a different token after any change, never an old one again. */
   get changeToken(): string {
-    return `sqlite:${this.version}`;
+    return `${this.dialect}:${this.version}`;
   }
 
-  private async refresh(): Promise<void> {
-    const work = this.pending;
-    this.pending = noChanges();
-    try {
-      if (work.all || work.names) await this.readNames();
-      if (work.all) {
-        this.stats.reloads++;
-        const all = await readProviders(this.reader, 'sqlite', null, this.classes);
-        this.providers = new Map(all.map((p) => [p.id, p]));
-        this.trees = null;
-      } else if (work.providers.size) {
-        const ids = [...work.providers];
-        this.stats.providerReads += ids.length;
-        const fresh = new Map((await readProviders(this.reader, 'sqlite', { column: 'id', ids }, this.classes)).map((p) => [p.id, p]));
-        for (const id of ids) {
-          const before = this.providers.get(id);
-          const after = fresh.get(id);
-          // Objects are replaced, never changed: a search holding the previous world is unaffected.
-          if (after) this.providers.set(id, after);
-          else this.providers.delete(id);
-          if (!before || !after || !sameStructure(before, after)) this.trees = null;
-        }
-      }
-    } catch (err) {
-      merge(this.pending, work);
-      throw err;
-    } finally {
-      // Last: an answer computed while the refresh ran keeps the old token, which no one asks for again.
-      this.version++;
+  private start(): Promise<void> {
+    const run: Promise<void> = this.catchUp().finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    return (this.running = run);
+  }
+
+  private async catchUp(): Promise<void> {
+    if (this.dialect === 'sqlite') {
+      const [row] = await this.reader.$queryRawUnsafe<{ data_version: number | bigint }[]>('PRAGMA data_version');
+      const version = Number(row.data_version);
+      if (version === this.dataVersion && this.position) return;
+      this.dataVersion = version;
     }
+    const read = this.position ? await readLog(this.reader, this.dialect, this.position) : null;
+    try {
+      if (!read?.changes) await this.reload();
+      else if (!isEmpty(read.changes)) await this.apply(read.changes);
+      if (read) this.position = read.position;
+    } catch (err) {
+      // A failed SQLite catch-up must look again next time, though data_version will not have moved.
+      this.dataVersion = null;
+      throw err;
+    }
+  }
+
+  /** Everything, read after taking the position: the world is at least as new as the position says. */
+  private async reload(): Promise<void> {
+    this.position = null;
+    const { position } = await readLog(this.reader, this.dialect, null);
+    await this.readNames();
+    this.stats.reloads++;
+    const all = await readProviders(this.reader, this.dialect, null, this.classes);
+    this.providers = new Map(all.map((p) => [p.id, p]));
+    this.trees = null;
+    this.version++;
+    this.position = position;
+  }
+
+  /** Re-reads what changed: the current state, so a change applied twice does no harm. */
+  private async apply(changes: ChangeSet): Promise<void> {
+    if (changes.names) await this.readNames();
+    if (changes.providers.size) {
+      const ids = [...changes.providers];
+      this.stats.providerReads += ids.length;
+      const fresh = new Map((await readProviders(this.reader, this.dialect, { column: 'id', ids }, this.classes)).map((p) => [p.id, p]));
+      for (const id of ids) {
+        const before = this.providers.get(id);
+        const after = fresh.get(id);
+        // Objects are replaced, never changed: a search holding the previous world is unaffected.
+        if (after) this.providers.set(id, after);
+        else this.providers.delete(id);
+        if (!before || !after || !sameStructure(before, after)) this.trees = null;
+      }
+    }
+    this.version++;
   }
 
   private async readNames(): Promise<void> {

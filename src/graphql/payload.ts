@@ -15,6 +15,7 @@ import type { Context } from './builder.ts';
 import type { Tx } from '../db/client.ts';
 import type { ConsumerRow, ProviderRow } from '../db/reads.ts';
 import { writeTransaction } from '../db/tx.ts';
+import type { WriteTx } from '../db/changes.ts';
 import { batches, descendantsKey, loadConsumers, loadProviders, readableConsumers, relations, type RelationName } from './loaders.ts';
 import { ConsumerRef, ProviderRef } from './types/refs.ts';
 
@@ -133,7 +134,7 @@ class Snapshot {
  * and consumers the mutation's payload fields return; what the client selected below them is read
  * inside the transaction. After the commit the request's loaders hold exactly that.
  */
-export async function runWrite<T>(ctx: Context, info: GraphQLResolveInfo, work: (tx: Tx) => Promise<T>, payload?: (result: T) => PayloadNodes[]): Promise<T> {
+export async function runWrite<T>(ctx: Context, info: GraphQLResolveInfo, work: (tx: WriteTx) => Promise<T>, payload?: (result: T) => PayloadNodes[]): Promise<T> {
   let snapshot: Snapshot | undefined;
   const result = await writeTransaction(ctx.db, async (tx) => {
     const done = await work(tx);
