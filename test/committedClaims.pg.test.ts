@@ -111,10 +111,14 @@ async function assertWithinCapacity(): Promise<void> {
   expect(over.rows).toEqual([]);
 }
 
-/** Frees all room (PostgreSQL keeps no cache that this would bypass). */
+/** Frees all room, and says so in the change log as a write transaction would (the replica's world cache reads it). */
 async function freeAll(): Promise<void> {
+  await sql.query(`BEGIN`);
   await sql.query(`DELETE FROM allocations`);
   await sql.query(`DELETE FROM consumers`);
+  await sql.query(`INSERT INTO change_log (xid, providers, names)
+    SELECT pg_current_xact_id()::text::bigint, COALESCE(string_agg(id::text, ','), ''), false FROM resource_providers`);
+  await sql.query(`COMMIT`);
 }
 
 /** A session of the test's own holding the row lock of one provider until `release`. */
