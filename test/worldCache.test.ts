@@ -2,8 +2,8 @@
 // reading the database would, after every kind of write, on both databases: two apps share one
 // database (two replicas on PostgreSQL, two connections to one file on SQLite), one with the cache,
 // one without; writes alternate between them, and after each step both are asked the same
-// questions. Then: an unchanged world costs one statement per question, and a claim makes the next
-// read re-read only the providers it touched. PostgreSQL specifics: test/worldCache.pg.test.ts.
+// questions. Then: a log pruned past the cache's position makes it reload, an unchanged world costs
+// one statement per question, and a claim makes the next read re-read only the providers it touched. PostgreSQL specifics: test/worldCache.pg.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
@@ -155,6 +155,25 @@ describe('world cache', () => {
     expect(cached.db.cache!.stats.providerReads).toBe(reads + 1);
     const vcpu = (await ask(cached, { groups: [{ resources: { MEMORY_MB: 1 } }] })) as any;
     expect(JSON.stringify(vcpu)).toContain('"used":8');
+  });
+
+  it('reloads when the log was pruned past what it had', async () => {
+    await agree('before');
+    // Not woken by notifications (PostgreSQL): it stays where it is until asked.
+    await cached.db.feed?.close();
+    const reloads = cached.db.cache!.stats.reloads;
+    process.env.PLACEMENT_CHANGE_LOG_KEEP = '1'; // every write prunes all but the newest row
+    try {
+      for (const [i, host] of [cn(1), cn(2), cn(3)].entries()) {
+        await direct.must(`mutation($i: SetInventoryInput!) { setInventory(input: $i) { __typename } }`, {
+          i: { providerUuid: host, providerGeneration: await generation(direct, host), inventory: { resourceClass: 'DISK_GB', total: 20 + i } },
+        });
+      }
+    } finally {
+      delete process.env.PLACEMENT_CHANGE_LOG_KEEP;
+    }
+    await agree('pruned');
+    expect(cached.db.cache!.stats.reloads).toBe(reloads + 1);
   });
 
   it('costs one statement per question while nothing changes, and re-reads only what a claim touched', async () => {
