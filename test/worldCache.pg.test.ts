@@ -36,7 +36,7 @@ function heldWriter(db: Database, host: string, gen: number, total: number) {
   const committed = db.writer.$transaction(
     async (tx) => {
       const wtx = writeContext(tx, true);
-      await setInventory(wtx, host, gen, { resourceClass: 'VCPU', total } as never);
+      await setInventory(wtx, host, gen, { resourceClass: 'VCPU', total });
       wrote();
       await mayAppend;
       await appendChanges(wtx, 'postgres');
