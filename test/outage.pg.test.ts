@@ -65,10 +65,13 @@ describe('database outage', () => {
   it('answers UNAVAILABLE while the database is gone and recovers when it returns', async () => {
     const read = `{ resourceClasses { name } }`;
     const write = `mutation { createResourceProvider(input: {name: "during-outage"}) { resourceProvider { uuid } } }`;
+    // The world cache catches up through a connection of its own: it too answers UNAVAILABLE.
+    const candidates = `{ allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}]}]}) { allocationRequests { __typename } } }`;
     expect((await gql(read)).data.resourceClasses.length).toBeGreaterThan(10);
+    expect((await gql(candidates)).data.allocationCandidates.allocationRequests).toEqual([]);
 
     await proxy.close();
-    for (const q of [read, write]) {
+    for (const q of [read, write, candidates]) {
       const r = await gql(q);
       expect(r.errors?.map((e: any) => e.extensions?.code), JSON.stringify(r)).toEqual(['UNAVAILABLE']);
       expect(r.errors[0].message).not.toMatch(/ECONN|127\.0\.0\.1|pg|prisma|\.ts/i);
@@ -83,5 +86,6 @@ describe('database outage', () => {
     expect(recovered.data?.createResourceProvider.resourceProvider.uuid).toMatch(/^[0-9a-f-]{36}$/);
     // Nothing was written while the database was away.
     expect((await gql(`{ resourceProviders(filter: {name: "during-outage"}) { totalCount } }`)).data.resourceProviders.totalCount).toBe(1);
+    expect((await gql(candidates)).data.allocationCandidates.allocationRequests).toEqual([]);
   }, 60_000);
 });

@@ -41,8 +41,13 @@ export class ChangeFeed {
       this.stats.received++;
       this.onChange();
     });
-    await client.connect();
-    await client.query(`LISTEN "${this.channel.replace(/"/g, '""')}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel.replace(/"/g, '""')}"`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     this.client = client;
   }
 
