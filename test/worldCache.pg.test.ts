@@ -1,6 +1,7 @@
 // The world cache on PostgreSQL replicas (src/db/worldCache.ts, src/db/changeLog.ts): sequence
 // numbers are not commit order there, so two writers held open in the wrong order (the one with
-// the lower number commits last) must both reach the cache; a notification wakes a replica that is not asked anything; and a lost
+// the lower number commits last) must both reach the cache; a writer seen in progress whose row is
+// pruned before the cache looks again makes it reload; a notification wakes a replica that is not asked anything; and a lost
 // notification only delays, since every read catches up from the log itself.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.ts';
@@ -115,11 +116,31 @@ describe.skipIf(process.env.TEST_DB !== 'postgres')('world cache on PostgreSQL r
     await bothSee(9, [HOSTS[0]]);
   });
 
+  it('reloads when a writer it saw in progress committed and its row was pruned before it looked', async () => {
+    await cached.db.feed!.close(); // stays where it is until asked (the last test needs it closed anyway)
+    await bothSee(6, [...HOSTS].sort());
+    const held = heldWriter(direct.db, HOSTS[0], await generation(direct, HOSTS[0]), 3);
+    await held.written;
+    await held.append();
+    await bothSee(6, [...HOSTS].sort()); // the cache's position now names the writer as in progress
+    await held.commit();
+    const reloads = cached.db.cache!.stats.reloads;
+    process.env.PLACEMENT_CHANGE_LOG_KEEP = '1';
+    try {
+      for (const host of [HOSTS[2], HOSTS[3]]) {
+        await direct.must(`mutation { setInventory(input: {providerUuid: "${host}", providerGeneration: ${await generation(direct, host)}, inventory: {resourceClass: "VCPU", total: 8}}) { __typename } }`);
+      }
+    } finally {
+      delete process.env.PLACEMENT_CHANGE_LOG_KEEP;
+    }
+    await bothSee(6, [HOSTS[1], HOSTS[2], HOSTS[3]]);
+    expect(cached.db.cache!.stats.reloads).toBe(reloads + 1);
+  });
+
   it('still sees every commit when notifications are lost', async () => {
-    await cached.db.feed!.close();
     const received = cached.db.feed!.stats.received;
     await direct.must(`mutation { setInventory(input: {providerUuid: "${HOSTS[1]}", providerGeneration: ${await generation(direct, HOSTS[1])}, inventory: {resourceClass: "VCPU", total: 9}}) { __typename } }`);
-    await bothSee(9, [HOSTS[0], HOSTS[1]]);
+    await bothSee(9, [HOSTS[1]]);
     expect(cached.db.feed!.stats.received).toBe(received);
   });
 });
