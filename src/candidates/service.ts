@@ -86,21 +86,28 @@ const MEMO_MAX_CANDIDATES = 10_000;
 const ROOTS_PER_CANDIDATE = 2;
 
 /**
- * The world source of `s`: the world cache brought up to date, or the database. `tx`: an open write
- * transaction to read in (its own connection would wait, and it must see what it locked).
+ * World sources for requests answered from one state of the database: the world cache brought up to
+ * date once, or the database, each request's read made once. `tx`: an open write transaction to
+ * read in (its own connection would wait, and it must see what it locked).
  */
-export async function worldSource(s: Service, req: CandidatesRequest, tx?: Tx): Promise<WorldSource> {
+export async function worldSources(s: Service, tx?: Tx): Promise<(req: CandidatesRequest) => WorldSource> {
   const cache = s.db.cache;
   if (cache) {
     await cache.fresh(tx ?? s.db.writer);
-    return async (maxRoots) => cache.world(req, maxRoots);
+    return (req) => async (maxRoots) => cache.world(req, maxRoots);
   }
-  return (maxRoots) => loadWorld(tx ?? s.db.reader, req, s.db.kind, maxRoots);
+  const loaded = new Map<string, Promise<LoadedWorld>>();
+  return (req) => (maxRoots) => {
+    const key = `${maxRoots ?? 'all'}\n${requestKey(req)}`;
+    let world = loaded.get(key);
+    if (!world) loaded.set(key, (world = loadWorld(tx ?? s.db.reader, req, s.db.kind, maxRoots)));
+    return world;
+  };
 }
 
 /** The allocation candidates for `req`, as the GraphQL answer shows them. */
 export async function findCandidates(s: Service, req: CandidatesRequest): Promise<Answer> {
-  const source = await worldSource(s, req);
+  const source = (await worldSources(s))(req);
   const answer = () => search(s, req, source, view);
   // The same question about an unchanged database has the same answer (randomised ones aside).
   // Without a cache, the token costs one statement.

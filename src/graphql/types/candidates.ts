@@ -4,8 +4,8 @@ import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts'
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/candidates/request.ts';
 import { findCandidates, type SummaryView } from '../../candidates/service.ts';
-import { claimCandidate, type ClaimResult } from '../../candidates/claim.ts';
-import { consumersAt, runWrite } from '../payload.ts';
+import { claimPipeline } from '../../candidates/pipeline.ts';
+import { consumersAt, payloadReader } from '../payload.ts';
 
 const GroupPolicy = builder.enumType('GroupPolicy', {
   description: 'How named request groups may share providers.',
@@ -140,20 +140,25 @@ builder.relayMutationField(
       'Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. ' +
       'Safe to retry: sent again after it happened (the same consumer, consumerGeneration, projectId, userId, consumerType and request), it answers the claim the consumer holds with `replayed: true` and writes nothing, ' +
       'as long as the consumer was not written since. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.',
-    resolve: (_, { input }, ctx, info) =>
-      runWrite(
-        ctx,
-        info,
-        (tx): Promise<ClaimResult> =>
-          claimCandidate(ctx, tx, normaliseCandidatesRequest(input.request as CandidatesInput), {
-            consumerUuid: input.consumerUuid,
-            consumerGeneration: input.consumerGeneration ?? null,
-            projectId: input.projectId,
-            userId: input.userId,
-            consumerType: input.consumerType,
-          }),
-        (claim) => [consumersAt('consumer', [claim.consumerUuid])],
-      ),
+    resolve: async (_, { input }, ctx, info) => {
+      const request = normaliseCandidatesRequest(input.request as CandidatesInput);
+      const answer = payloadReader(ctx, info, (claim: { consumerUuid: string }) => [consumersAt('consumer', [claim.consumerUuid])]);
+      // Queued with the other claims of this replica and written with them (src/candidates/pipeline.ts).
+      const claim = await claimPipeline(ctx.db).submit({
+        service: ctx,
+        request,
+        sent: {
+          consumerUuid: input.consumerUuid,
+          consumerGeneration: input.consumerGeneration ?? null,
+          projectId: input.projectId,
+          userId: input.userId,
+          consumerType: input.consumerType,
+        },
+        readAnswer: answer.read,
+      });
+      answer.prime();
+      return claim;
+    },
   },
   {
     name: 'ClaimAllocationCandidatePayload',
