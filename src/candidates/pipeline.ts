@@ -88,7 +88,11 @@ export class ClaimPipeline {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length) await this.run(this.queue.splice(0, MAX_BATCH));
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        // run() answers every claim; should it fail itself, no claim may be left waiting for ever.
+        await this.run(batch).catch((err) => batch.forEach((w) => w.reject(err)));
+      }
     } finally {
       this.running = false;
       if (this.queue.length) this.kick();
@@ -123,14 +127,14 @@ export class ClaimPipeline {
     const again: Waiting[] = [];
     for (const w of batch) {
       const o = outcomes.get(w)!;
-      if ('again' in o) {
-        if (o.again === 'consumer' || ++w.reruns <= maxRetries()) again.push(w);
-        else w.reject(new DomainError('CONCURRENT_UPDATE', `Other writers kept taking the room found; gave up after ${w.reruns} attempts`));
+      if ('again' in o && (o.again === 'consumer' || ++w.reruns <= maxRetries())) {
+        again.push(w);
         continue;
       }
       this.stats.claims++;
       if ('result' in o) w.resolve(o.result);
-      else w.reject(o.error);
+      else if ('error' in o) w.reject(o.error);
+      else w.reject(new DomainError('CONCURRENT_UPDATE', `Other writers kept taking the room found; gave up after ${w.reruns} attempts`));
     }
     // First in the next batch: a claim that ran again never waits behind newer ones.
     this.queue.unshift(...again);
