@@ -154,4 +154,30 @@ describe('the claim pipeline', () => {
     // One claim at a time this would be (ROOM - 2) times as many.
     expect(many).toBeLessThan(3 * one);
   });
+
+  it('writes setAllocations sent at once in batches, each as if alone: what fits succeeds, each refusal is its own', async () => {
+    const SET = `mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid generation allocations { resources { amount } } } } }`;
+    const set = (consumer: string, provider: string, generation: number | null = null) =>
+      h.gql(SET, {
+        i: { consumer: { consumerUuid: consumer, consumerGeneration: generation, projectId: 'p', userId: 'u', consumerType: 'INSTANCE',
+          allocations: [{ providerUuid: provider, resources: [{ resourceClass: 'VCPU', amount: 1 }] }] } },
+      });
+    const consumers = Array.from({ length: 8 }, fresh);
+    const before = claimPipeline(h.db).stats.batches;
+    const [answers, missing, stale] = await Promise.all([
+      Promise.all(consumers.map((c) => set(c, u(1)))),
+      set(fresh(), u(77)),
+      set(fresh(), u(2), 3),
+    ]);
+    const codes = answers.map(codeOf);
+    expect(codes.filter((c) => c === 'OK')).toHaveLength(VCPUS);
+    expect(codes.filter((c) => c !== 'OK').every((c) => c === 'CAPACITY_EXCEEDED'), JSON.stringify(codes)).toBe(true);
+    expect([codeOf(missing), codeOf(stale)]).toEqual(['NOT_FOUND', 'CONCURRENT_UPDATE']);
+    for (const [i, a] of answers.entries()) {
+      if (codes[i] === 'OK') expect(a.data.setAllocations.consumers).toEqual([{ uuid: consumers[i], generation: 1, allocations: [{ resources: [{ amount: 1 }] }] }]);
+      expect(await held(consumers[i])).toEqual(codes[i] === 'OK' ? [`${u(1)}:VCPU:1`] : []);
+    }
+    expect(await overCapacity()).toEqual([]);
+    expect(claimPipeline(h.db).stats.batches - before).toBeLessThan(10);
+  });
 });

@@ -160,6 +160,31 @@ describe('one-step claims on a starved pool', () => {
     expect(codes.UNAVAILABLE ?? 0).toBe(0);
   }, 180_000);
 
+  it('a storm of setAllocations: each fits or is refused, none waits for a connection', async () => {
+    // Two-step claims: 40 clients each set 1 VCPU on a cell that has room (30 free cells, some
+    // chosen twice) and 1 GB of the pool. They queue in the replica's memory, not on the pool's row
+    // lock with a pooled connection each (before: most answered UNAVAILABLE).
+    const free = Array.from({ length: HOSTS / 2 }, (_, k) => u(100 * (2 * k + 1) + 1));
+    const SET = `mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid generation } } }`;
+    const consumers = Array.from({ length: CLAIMS }, (_, i) => u(30_000 + i));
+    const answers = await Promise.all(
+      consumers.map((consumerUuid, i) =>
+        post(replica.url, SET, {
+          i: { consumer: { consumerUuid, consumerGeneration: null, projectId: 'p', userId: 'u', consumerType: 'INSTANCE', allocations: [
+            { providerUuid: free[(i * 7) % free.length], resources: [{ resourceClass: 'VCPU', amount: 1 }] },
+            { providerUuid: SHARED, resources: [{ resourceClass: 'DISK_GB', amount: 1 }] },
+          ] } },
+        }),
+      ),
+    );
+    const codes = answers.map((a) => a.code);
+    expect(codes.every((c) => c === 'OK' || c === 'CAPACITY_EXCEEDED'), JSON.stringify(codes)).toBe(true);
+    for (const [i, a] of answers.entries()) expect(await held(consumers[i])).toHaveLength(a.code === 'OK' ? 2 : 0);
+    expect(codes.filter((c) => c === 'OK')).toHaveLength(new Set(consumers.map((_, i) => (i * 7) % free.length)).size);
+    await assertWithinCapacity();
+    await freeAll();
+  }, 60_000);
+
   it('a claim that commits while others wait answers OK, and waiting claims hold no connection', async () => {
     // A claim A for the one CUSTOM_X cell waits on that cell's lock, in the transaction of the
     // replica's one claim writer (one connection). Two claims B that need the disk pool follow: they

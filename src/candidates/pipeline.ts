@@ -4,12 +4,13 @@
 // taken counted in memory (two claims of one batch never pick the same last slot), locks the
 // providers they picked once, re-checks them against the database, writes them together, and
 // answers each claim on its own: a claim that fails fails alone, a claim that lost its room to
-// another replica runs again in the next batch. Waiting claims hold no database connection.
+// another replica runs again in the next batch. setAllocations writes take the same queue, in
+// batches of their own (attemptWrites). Whatever waits holds no database connection.
 import type { Database, Tx } from '../db/client.ts';
 import { expectGeneration, lockProviders, LostRace, maxRetries, writeTransaction } from '../db/tx.ts';
 import { heldClaim, type ClaimSent } from '../db/claimReplay.ts';
 import { validate, writeAllocations, type ConsumerAllocations } from '../db/allocations.ts';
-import { consumersByUuid, inventoriesOf, usagesOf, type ConsumerRow } from '../db/reads.ts';
+import { consumersByUuid, inventoriesOf, providersByUuid, usagesOf, type ConsumerRow } from '../db/reads.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { CandidatesRequest } from '../domain/candidates/request.ts';
 import type { Candidate } from '../domain/candidates/search.ts';
@@ -41,16 +42,25 @@ export interface Claim {
   readAnswer?: (tx: Tx, result: ClaimResult) => Promise<void>;
 }
 
-interface Waiting {
-  claim: Claim;
+/** A setAllocations(Batch) write: the consumers' allocations as the client gave them. */
+export interface Write {
+  writes: ConsumerAllocations[];
+  /** Reads what the answer shows, right after the write, inside its transaction. */
+  readAnswer?: (tx: Tx, result: string[]) => Promise<void>;
+}
+
+const isWrite = (job: Claim | Write): job is Write => 'writes' in job;
+
+interface Waiting<J extends Claim | Write = Claim | Write> {
+  job: J;
   /** Times it lost its room to another writer and ran again. */
   reruns: number;
-  resolve(result: ClaimResult): void;
+  resolve(result: J extends Claim ? ClaimResult : string[]): void;
   reject(err: unknown): void;
 }
 
 /** What one attempt made of a claim: its answer, its error, or "run again in the next batch". */
-type Outcome = { result: ClaimResult } | { error: unknown } | { again: 'consumer' | 'race' };
+type Outcome = { result: ClaimResult | string[] } | { error: unknown } | { again: 'consumer' | 'race' };
 
 /** What a claim picked, to be re-checked under the locks and written. */
 interface Pick {
@@ -73,8 +83,17 @@ export class ClaimPipeline {
   constructor(private readonly db: Database) {}
 
   submit(claim: Claim): Promise<ClaimResult> {
+    return this.enqueue(claim);
+  }
+
+  /** setAllocations(Batch): written in a batch of writes, each as if alone (see runWrites). */
+  submitWrite(write: Write): Promise<string[]> {
+    return this.enqueue(write);
+  }
+
+  private enqueue<J extends Claim | Write>(job: J): Promise<J extends Claim ? ClaimResult : string[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ claim, reruns: 0, resolve, reject });
+      this.queue.push({ job, reruns: 0, resolve, reject } as Waiting);
       this.kick();
     });
   }
@@ -89,7 +108,11 @@ export class ClaimPipeline {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+        // Claims and writes go in batches of their own kind, in arrival order.
+        const kind = isWrite(this.queue[0].job);
+        let n = 1;
+        while (n < Math.min(MAX_BATCH, this.queue.length) && isWrite(this.queue[n].job) === kind) n++;
+        const batch = this.queue.splice(0, n);
         // run() answers every claim; should it fail itself, no claim may be left waiting for ever.
         await this.run(batch).catch((err) => batch.forEach((w) => w.reject(err)));
       }
@@ -103,7 +126,9 @@ export class ClaimPipeline {
     this.stats.batches++;
     let outcomes: Map<Waiting, Outcome>;
     try {
-      outcomes = await writeTransaction(this.db, (tx) => this.attempt(tx, batch));
+      outcomes = await writeTransaction(this.db, (tx) =>
+        isWrite(batch[0].job) ? this.attemptWrites(tx, batch as Waiting<Write>[]) : this.attempt(tx, batch as Waiting<Claim>[]),
+      );
     } catch (err) {
       // No connection came in time, though the database answers (the pool was busy): the claims
       // keep their place and the writer tries again. Only an unreachable database fails them.
@@ -132,7 +157,7 @@ export class ClaimPipeline {
         continue;
       }
       this.stats.claims++;
-      if ('result' in o) w.resolve(o.result);
+      if ('result' in o) w.resolve(o.result as never);
       else if ('error' in o) w.reject(o.error);
       else w.reject(new DomainError('CONCURRENT_UPDATE', `Other writers kept taking the room found; gave up after ${w.reruns} attempts`));
     }
@@ -141,26 +166,26 @@ export class ClaimPipeline {
   }
 
   /** One attempt at the whole batch inside `tx`; its outcomes count only if the transaction commits. */
-  private async attempt(tx: Tx, batch: Waiting[]): Promise<Map<Waiting, Outcome>> {
+  private async attempt(tx: Tx, batch: Waiting<Claim>[]): Promise<Map<Waiting, Outcome>> {
     const outcomes = new Map<Waiting, Outcome>();
-    const uuids = new Map<Waiting, string>();
+    const uuids = new Map<Waiting<Claim>, string>();
     for (const w of batch) {
       try {
-        uuids.set(w, parse(schemas.uuid, w.claim.sent.consumerUuid, 'consumer uuid'));
+        uuids.set(w, parse(schemas.uuid, w.job.sent.consumerUuid, 'consumer uuid'));
       } catch (err) {
         outcomes.set(w, { error: err });
       }
     }
     const consumers = new Map((await consumersByUuid(tx, [...new Set(uuids.values())])).map((c) => [c.uuid, c]));
-    const sources = await worldSources(batch[0].claim.service, tx);
+    const sources = await worldSources(batch[0].job.service, tx);
     // Room this batch has taken so far, by provider id and class: what the next claim's search adds.
     const taken = new Map<number, Map<string, number>>();
     const adjust = (world: LoadedWorld): LoadedWorld => (taken.size ? { ...world, providers: withUsage(world.providers, taken) } : world);
-    const picks = new Map<Waiting, Pick>();
+    const picks = new Map<Waiting<Claim>, Pick>();
     const writing = new Set<string>();
 
     for (const [w, uuid] of uuids) {
-      const { service, request, sent } = w.claim;
+      const { service, request, sent } = w.job;
       const consumer = consumers.get(uuid);
       try {
         // The same claim sent again after it happened: its answer is the claim held (nothing to write).
@@ -212,7 +237,46 @@ export class ClaimPipeline {
       for (const [w, p] of picks) outcomes.set(w, { result: { consumerUuid: p.uuid, allocationRequest: p.view, replayed: false } });
     }
     // The answers, read side by side in this transaction (their reads share statements: payload.ts).
-    await Promise.all([...outcomes].map(([w, o]) => ('result' in o ? w.claim.readAnswer?.(tx, o.result) : undefined)));
+    await Promise.all([...outcomes].map(([w, o]) => ('result' in o ? (w as Waiting<Claim>).job.readAnswer?.(tx, o.result as ClaimResult) : undefined)));
+    return outcomes;
+  }
+
+  /**
+   * A batch of setAllocations writes: each runs as if alone, one after the other in this
+   * transaction (so each is checked against the ones before it), in a savepoint of its own, and its
+   * answer is read right after it. A write refused (capacity, generation, a bad value) is rolled back
+   * to its savepoint and answers alone. The providers of the whole batch are locked first, in id order.
+   */
+  private async attemptWrites(tx: Tx, batch: Waiting<Write>[]): Promise<Map<Waiting, Outcome>> {
+    const outcomes = new Map<Waiting, Outcome>();
+    const uuids = [...new Set(batch.flatMap((w) => w.job.writes.flatMap((c) => c.allocations.map((a) => String(a.providerUuid).toLowerCase()))))];
+    if (uuids.length) await lockProviders(tx, (await providersByUuid(tx, uuids)).map((p) => p.id));
+    for (const w of batch) {
+      for (let attempt = 0; ; attempt++) {
+        await tx.$executeRawUnsafe('SAVEPOINT pipeline_write');
+        try {
+          const result = await writeAllocations(tx, w.job.writes);
+          await w.job.readAnswer?.(tx, result);
+          await tx.$executeRawUnsafe('RELEASE SAVEPOINT pipeline_write');
+          outcomes.set(w, { result });
+          break;
+        } catch (err) {
+          // A statement that failed (not a refusal) fails the attempt: the batch then runs write by write.
+          if (!(err instanceof DomainError || err instanceof LostRace)) throw err;
+          await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT pipeline_write');
+          await tx.$executeRawUnsafe('RELEASE SAVEPOINT pipeline_write');
+          if (err instanceof DomainError) {
+            outcomes.set(w, { error: err });
+            break;
+          }
+          // Lost a generation race to another writer: this write alone runs again.
+          if (attempt >= maxRetries()) {
+            outcomes.set(w, { error: new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`) });
+            break;
+          }
+        }
+      }
+    }
     return outcomes;
   }
 
@@ -221,7 +285,7 @@ export class ClaimPipeline {
    * the database, in batch order, with the earlier picks counted. Returns the claims whose room is
    * gone (another replica took it after the search read the world): they run again.
    */
-  private async recheck(tx: Tx, picks: Map<Waiting, Pick>): Promise<Waiting[]> {
+  private async recheck(tx: Tx, picks: Map<Waiting<Claim>, Pick>): Promise<Waiting<Claim>[]> {
     const ids = [...new Set([...picks.values()].flatMap((p) => p.candidate.allocations.map((a) => a.rp)))];
     const locked = await lockProviders(tx, ids);
     const rewritten = [...picks.values()].flatMap((p) => (p.old ? [p.old.id] : []));
@@ -229,7 +293,7 @@ export class ClaimPipeline {
     const key = (rp: number, rc: string) => `${rp}:${rc}`;
     const used = new Map(usages.map((u) => [key(u.providerId, u.resourceClass), u.used]));
     const stock = new Map(inventories.map((i) => [key(i.providerId, i.resourceClass), i]));
-    const lost: Waiting[] = [];
+    const lost: Waiting<Claim>[] = [];
     for (const [w, p] of picks) {
       const parts = p.candidate.allocations.flatMap((a) => a.resources.map((r) => ({ k: key(a.rp, r.resourceClass), rp: a.rp, amount: r.amount })));
       const ok = parts.every(({ k, rp, amount }) => locked.has(rp) && stock.has(k) && fits({ ...stock.get(k)!, used: used.get(k) ?? 0 }, amount));

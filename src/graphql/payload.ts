@@ -49,7 +49,8 @@ export const theProvider = (p: { uuid: string }) => [providersAt('resourceProvid
 
 /**
  * The payload reads of one transaction attempt, through DataLoaders: payloads read side by side in
- * it (the claims of one batch, src/candidates/pipeline.ts) share each statement.
+ * it (the claims of one batch, src/candidates/pipeline.ts) share each statement. They batch but do
+ * not cache: a batch of writes reads each write's payload before the next write.
  */
 class TxReads {
   readonly providers: DataLoader<string, ProviderRow | null>;
@@ -58,10 +59,13 @@ class TxReads {
 
   constructor(private readonly tx: Tx) {
     const byUuid = <R extends { uuid: string }>(load: (db: Tx, uuids: readonly string[]) => Promise<R[]>) =>
-      new DataLoader<string, R | null>(async (uuids) => {
-        const found = new Map((await load(tx, uuids)).map((r) => [r.uuid, r]));
-        return uuids.map((u) => found.get(u) ?? null);
-      });
+      new DataLoader<string, R | null>(
+        async (uuids) => {
+          const found = new Map((await load(tx, uuids)).map((r) => [r.uuid, r]));
+          return uuids.map((u) => found.get(u) ?? null);
+        },
+        { cache: false },
+      );
     this.providers = byUuid(loadProviders);
     this.consumers = byUuid(loadConsumers);
   }
@@ -70,7 +74,7 @@ class TxReads {
     let loader = this.related.get(name);
     if (!loader) {
       const batch = batches[name] as (db: Tx, keys: readonly unknown[]) => Promise<unknown[]>;
-      this.related.set(name, (loader = new DataLoader((keys) => batch(this.tx, keys))));
+      this.related.set(name, (loader = new DataLoader((keys) => batch(this.tx, keys), { cache: false })));
     }
     return loader;
   }
