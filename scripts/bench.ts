@@ -19,6 +19,10 @@ import { Reference } from '../test/conformance/rest.ts';
 import type { ProviderSpec } from '../test/conformance/model.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { seed } from './bench/seed.ts';
+import { findCandidates } from '../src/candidates/service.ts';
+import { configFromEnv } from '../src/config.ts';
+import { normaliseCandidatesRequest, type CandidatesInput } from '../src/domain/candidates/request.ts';
+import { candidatesInput } from '../test/conformance/ours.ts';
 
 const { values } = parseArgs({
   options: {
@@ -140,13 +144,19 @@ async function scale(t: GraphqlTarget, server: Awaited<ReturnType<typeof startSe
     const start = performance.now();
     await seed(db, fresh);
     const seedRate = Math.round((fresh.length / ((performance.now() - start) / 1000)) * 10) / 10;
+    // The search alone, in-process through the candidates service (no HTTP, no GraphQL, memo off).
+    const w0 = flat(n);
+    const inProcess = { db, config: { ...configFromEnv(), candidateMemo: false } };
+    const limited = normaliseCandidatesRequest(candidatesInput({ ...w0.request, limit: 1000 }) as CandidatesInput);
+    await findCandidates(inProcess, limited); // warm-up (loads the world cache on SQLite)
+    const inProcessMs = await sequential(() => findCandidates(inProcess, limited), Q ? 5 : 20, 120_000);
     await db.close();
     Object.assign(server, await startServer(server.databaseUrl));
     (t as any).url = server.url;
     (t as any).pid = server.pid;
     loaded = n;
     const w = flat(n);
-    const figures: Figures = { 'bulk seed providers/s (SQL, not the API)': seedRate };
+    const figures: Figures = { 'bulk seed providers/s (SQL, not the API)': seedRate, 'in-process search limit 1000, memo off, ms': inProcessMs };
     await t.candidates(w.request, 1000); // warm-up
     figures['candidates limit 1000 latency ms'] = await sequential(() => t.candidates(w.request, 1000), Q ? 5 : 20, 120_000);
     figures['candidates unlimited latency ms'] = await sequential(() => t.candidates(w.request), Q ? 2 : 5, 300_000);

@@ -1,9 +1,11 @@
 // A write whose transaction cannot start in time (issue 11, item 6): while another transaction
 // holds the only writer (SQLite) or the only pooled connection (PostgreSQL, pool of 1), a mutation
 // waits PLACEMENT_DB_CONNECT_TIMEOUT_MS, then answers UNAVAILABLE (Prisma's P2028 on SQLite, not an
-// internal error) and has written nothing; once the holder is done, writes go through again.
+// internal error) and has written nothing; once the holder is done, writes go through again. A
+// one-step claim waits longer (issue 12, item 3): its writer tries again while the database answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setup, u, type Harness } from './helpers.ts';
+import { claimPipeline } from '../src/candidates/pipeline.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -46,5 +48,36 @@ describe('a write that cannot start in time', () => {
     await h.ok(create(2));
     const rows = await h.ok(`{ a: resourceProvider(uuid: "${u(1)}") { uuid } b: resourceProvider(uuid: "${u(2)}") { uuid } }`);
     expect(rows).toEqual({ a: null, b: { uuid: u(2) } });
+  });
+
+  it('keeps a one-step claim queued while the writer cannot start, and claims once it can', async () => {
+    await h.ok(`mutation {
+      c: createResourceProvider(input: {name: "host", uuid: "${u(9)}"}) { resourceProvider { uuid } }
+      i: setInventories(input: {providerUuid: "${u(9)}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 4}]}) { resourceProvider { uuid } }
+    }`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    const holder = h.db.writer.$transaction(
+      async () => {
+        started();
+        await held;
+      },
+      { maxWait: 10_000, timeout: 60_000 },
+    );
+    await holding;
+    const stats = claimPipeline(h.db).stats;
+    const retriesBefore = stats.startRetries;
+    const claim = h.gql(`mutation { claimAllocationCandidate(input: {request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}]}]},
+      consumerUuid: "${u(100)}", projectId: "p", userId: "u", consumerType: "INSTANCE"}) { consumer { generation } } }`);
+    // The writer's first transaction could not start; the claim is still waiting, not answered.
+    for (let i = 0; i < 500 && stats.startRetries === retriesBefore; i++) await new Promise((r) => setTimeout(r, 10));
+    release();
+    await holder;
+    const answer = await claim;
+    expect(stats.startRetries).toBeGreaterThan(retriesBefore);
+    expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+    expect(answer.data.claimAllocationCandidate.consumer.generation).toBe(1);
   });
 });

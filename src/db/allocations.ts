@@ -32,7 +32,7 @@ export interface ConsumerAllocations {
 }
 
 /** Normalises ids and checks shapes before anything is read. */
-function validate(writes: readonly ConsumerAllocations[]): ConsumerAllocations[] {
+export function validate(writes: readonly ConsumerAllocations[]): ConsumerAllocations[] {
   const clean = writes.map((w) => {
     const consumerUuid = parse(schemas.uuid, w.consumerUuid, 'consumer uuid');
     const allocations = w.allocations.map((a) => ({ ...a, providerUuid: parse(schemas.uuid, a.providerUuid, 'provider uuid') }));
@@ -119,19 +119,30 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
       users: kept.map((w) => w.userId),
       consumer_types: kept.map((w) => w.consumerType),
     });
+    const ids = (w: ConsumerAllocations) => [projects.get(w.projectId)!, users.get(w.userId)!, types.get(w.consumerType)!];
+    const born: ConsumerAllocations[] = [];
     for (const w of kept) {
       const old = existing.get(w.consumerUuid);
-      const [projectId, userId, typeId] = [projects.get(w.projectId)!, users.get(w.userId)!, types.get(w.consumerType)!];
-      if (old) {
-        const changed = await tx.$executeRaw`UPDATE consumers SET generation = generation + 1, project_id = ${projectId}, user_id = ${userId},
-          consumer_type_id = ${typeId}, updated_at = CURRENT_TIMESTAMP WHERE id = ${old.id} AND generation = ${old.generation}`;
-        if (changed !== 1) throw new LostRace();
-        consumerIds.set(w.consumerUuid, old.id);
-      } else {
-        // A consumer is born with its first allocations, at generation 1 (the reference's numbering).
-        const created = await tx.consumer.create({ data: { uuid: w.consumerUuid, projectId, userId, consumerTypeId: typeId, generation: 1 } });
-        consumerIds.set(w.consumerUuid, created.id);
+      if (!old) {
+        born.push(w);
+        continue;
       }
+      const [projectId, userId, typeId] = ids(w);
+      const changed = await tx.$executeRaw`UPDATE consumers SET generation = generation + 1, project_id = ${projectId}, user_id = ${userId},
+        consumer_type_id = ${typeId}, updated_at = CURRENT_TIMESTAMP WHERE id = ${old.id} AND generation = ${old.generation}`;
+      if (changed !== 1) throw new LostRace();
+      consumerIds.set(w.consumerUuid, old.id);
+    }
+    if (born.length) {
+      // New consumers in one statement (a batch of claims makes many), born with their first
+      // allocations at generation 1 (the reference's numbering). One that another writer created
+      // meanwhile is not inserted: the race is run again, and then sees it.
+      const created = numbers(
+        await tx.$queryRaw<{ id: number; uuid: string }[]>`INSERT INTO consumers (uuid, project_id, user_id, consumer_type_id, generation)
+          VALUES ${P.join(born.map((w) => P.sql`(${w.consumerUuid}, ${P.join(ids(w))}, 1)`))} ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid`,
+      );
+      if (created.length !== born.length) throw new LostRace();
+      for (const c of created) consumerIds.set(c.uuid, c.id);
     }
   }
   // Only consumers that existed before hold allocations to replace.

@@ -1,13 +1,15 @@
-// Cursor pages over an id-ordered table, with a lazily counted total.
+// Relay connections over an id-ordered table: cursors are ids; the rows and the lazily counted
+// total come from the db layer (src/db/pages.ts).
 import { resolveCursorConnection, type ResolveCursorConnectionArgs, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import { DomainError } from '../domain/errors.ts';
+import type { PageWindow } from '../db/pages.ts';
 
 export const PAGE_DEFAULT = 100;
 export const PAGE_MAX = 1000;
 
 export async function idPage<T extends { id: number }>(
   args: DefaultConnectionArguments,
-  fetch: (page: { after?: number; before?: number; limit: number; inverted: boolean }) => Promise<T[]>,
+  fetch: (page: PageWindow) => Promise<T[]>,
   count: () => Promise<number>,
 ) {
   for (const n of [args.first, args.last]) {

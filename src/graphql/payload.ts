@@ -9,7 +9,7 @@
 // descendants, inventories, usages, traits, aggregates, allocations and across them to consumers
 // and providers), as deep as the client asked.
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import type DataLoader from 'dataloader';
+import DataLoader from 'dataloader';
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import type { Context } from './builder.ts';
 import type { Tx } from '../db/client.ts';
@@ -48,13 +48,52 @@ export const consumersAt = (field: string, uuids: string[]): PayloadNodes => ({ 
 /** The usual provider payload: the one provider written, as `resourceProvider`. */
 export const theProvider = (p: { uuid: string }) => [providersAt('resourceProvider', [p.uuid])];
 
+/**
+ * The payload reads of one transaction attempt, through DataLoaders: payloads read side by side in
+ * it (the claims of one batch, src/candidates/pipeline.ts) share each statement. They batch but do
+ * not cache: a batch of writes reads each write's payload before the next write.
+ */
+class TxReads {
+  readonly providers: DataLoader<string, ProviderRow | null>;
+  readonly consumers: DataLoader<string, ConsumerRow | null>;
+  private readonly related = new Map<RelationName, DataLoader<unknown, unknown>>();
+
+  constructor(private readonly tx: Tx) {
+    const byUuid = <R extends { uuid: string }>(load: (db: Tx, uuids: readonly string[]) => Promise<R[]>) =>
+      new DataLoader<string, R | null>(
+        async (uuids) => {
+          const found = new Map((await load(tx, uuids)).map((r) => [r.uuid, r]));
+          return uuids.map((u) => found.get(u) ?? null);
+        },
+        { cache: false },
+      );
+    this.providers = byUuid(loadProviders);
+    this.consumers = byUuid(loadConsumers);
+  }
+
+  relation(name: RelationName): DataLoader<unknown, unknown> {
+    let loader = this.related.get(name);
+    if (!loader) {
+      const batch = batches[name] as (db: Tx, keys: readonly unknown[]) => Promise<unknown[]>;
+      this.related.set(name, (loader = new DataLoader((keys) => batch(this.tx, keys), { cache: false })));
+    }
+    return loader;
+  }
+}
+
+const txReads = new WeakMap<Tx, TxReads>();
+const readsIn = (tx: Tx) => txReads.get(tx) ?? (txReads.set(tx, new TxReads(tx)), txReads.get(tx)!);
+
 /** Rows one write transaction read for its payload, primed into the request's loaders after the commit. */
 class Snapshot {
   private readonly providerRows = new Map<string, ProviderRow | null>();
   private readonly consumerRows = new Map<string, ConsumerRow | null>();
   private readonly related = new Map<RelationName, Map<unknown, unknown>>();
+  private readonly reads: TxReads;
 
-  constructor(private readonly tx: Tx) {}
+  constructor(tx: Tx) {
+    this.reads = readsIn(tx);
+  }
 
   async read({ kind, uuids }: PayloadNodes, selection: Selection): Promise<void> {
     if (kind === 'provider') await this.providers(await this.rows(kind, uuids), selection);
@@ -65,9 +104,13 @@ class Snapshot {
     const known: Map<string, ProviderRow | ConsumerRow | null> = kind === 'provider' ? this.providerRows : this.consumerRows;
     const missing = [...new Set(uuids)].filter((u) => !known.has(u));
     if (missing.length) {
-      const found = await (kind === 'provider' ? loadProviders : loadConsumers)(this.tx, missing);
-      for (const uuid of missing) known.set(uuid, null);
-      for (const row of found) known.set(row.uuid, row);
+      const loader: DataLoader<string, ProviderRow | ConsumerRow | null> = kind === 'provider' ? this.reads.providers : this.reads.consumers;
+      const found = await loader.loadMany(missing);
+      missing.forEach((uuid, i) => {
+        const row = found[i];
+        if (row instanceof Error) throw row;
+        known.set(uuid, row);
+      });
     }
     return [...new Set(uuids)].map((u) => known.get(u)).filter((r) => r != null) as never;
   }
@@ -78,8 +121,11 @@ class Snapshot {
     this.related.set(name, known);
     const missing = [...new Set(keys)].filter((k) => !known.has(k));
     if (missing.length) {
-      const values = await (batches[name] as (db: Tx, keys: readonly unknown[]) => Promise<unknown[]>)(this.tx, missing);
-      missing.forEach((k, i) => known.set(k, values[i]));
+      const values = await this.reads.relation(name).loadMany(missing);
+      missing.forEach((k, i) => {
+        if (values[i] instanceof Error) throw values[i];
+        known.set(k, values[i]);
+      });
     }
     return keys.map((k) => known.get(k) as V);
   }
@@ -129,27 +175,43 @@ class Snapshot {
   }
 }
 
+/** A mutation's payload: read inside the write transaction (`read`, once per attempt), primed into the request's loaders after the commit (`prime`). */
+export interface PayloadReader<T> {
+  read(tx: Tx, result: T): Promise<void>;
+  prime(): void;
+}
+
+/** `payload` names the providers and consumers the mutation's payload fields return; what the client selected below them is read. */
+export function payloadReader<T>(ctx: Context, info: GraphQLResolveInfo, payload?: (result: T) => PayloadNodes[]): PayloadReader<T> {
+  let snapshot: Snapshot | undefined;
+  return {
+    async read(tx, result) {
+      const attempt = new Snapshot(tx);
+      if (payload) {
+        const selected: Selection = new Map();
+        for (const node of info.fieldNodes) collect(info, node.selectionSet, selected);
+        for (const nodes of payload(result)) {
+          const below = selected.get(nodes.field);
+          if (below) await attempt.read(nodes, below);
+        }
+      }
+      snapshot = attempt;
+    },
+    prime: () => snapshot!.prime(ctx),
+  };
+}
+
 /**
- * Runs a mutation's write in one transaction (see writeTransaction). `payload` names the providers
- * and consumers the mutation's payload fields return; what the client selected below them is read
- * inside the transaction. After the commit the request's loaders hold exactly that.
+ * Runs a mutation's write in one transaction (see writeTransaction), with its payload read inside
+ * it (see payloadReader). After the commit the request's loaders hold exactly that.
  */
 export async function runWrite<T>(ctx: Context, info: GraphQLResolveInfo, work: (tx: WriteTx) => Promise<T>, payload?: (result: T) => PayloadNodes[]): Promise<T> {
-  let snapshot: Snapshot | undefined;
+  const answer = payloadReader(ctx, info, payload);
   const result = await writeTransaction(ctx.db, async (tx) => {
     const done = await work(tx);
-    const attempt = new Snapshot(tx);
-    if (payload) {
-      const selected: Selection = new Map();
-      for (const node of info.fieldNodes) collect(info, node.selectionSet, selected);
-      for (const nodes of payload(done)) {
-        const below = selected.get(nodes.field);
-        if (below) await attempt.read(nodes, below);
-      }
-    }
-    snapshot = attempt;
+    await answer.read(tx, done);
     return done;
   });
-  snapshot!.prime(ctx);
+  answer.prime();
   return result;
 }

@@ -1,22 +1,11 @@
 // Allocation candidates (SPEC §12): the scheduler's question, and the one-step claim that answers
 // and claims inside one write transaction.
-import { builder, type Context, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
+import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
-import { normaliseCandidatesRequest, requestKey, type CandidatesInput, type CandidatesRequest } from '../../domain/candidates/request.ts';
-import { searchCandidates, type CandidatesResult } from '../../domain/candidates/search.ts';
-import type { World, WorldProvider } from '../../domain/candidates/world.ts';
-import { capacity } from '../../domain/inventory.ts';
-import { loadWorld } from '../../db/candidates.ts';
-import { postgresChangeToken } from '../../db/answerMemo.ts';
-import { LostRace } from '../../db/tx.ts';
-import { heldClaim } from '../../db/claimReplay.ts';
-import { consumersAt, runWrite } from '../payload.ts';
-import { writeAllocations } from '../../db/allocations.ts';
-import type { Tx } from '../../db/client.ts';
-import { DomainError, fail } from '../../domain/errors.ts';
-
-/** How many candidates a one-step claim considers before searching again. */
-const ONE_STEP_CHOICES = 20;
+import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/candidates/request.ts';
+import { findCandidates, type SummaryView } from '../../candidates/service.ts';
+import { claimPipeline } from '../../candidates/pipeline.ts';
+import { consumersAt, payloadReader } from '../payload.ts';
 
 const GroupPolicy = builder.enumType('GroupPolicy', {
   description: 'How named request groups may share providers.',
@@ -65,19 +54,6 @@ const CandidatesRequestInput = builder.inputType('AllocationCandidatesInput', {
     randomize: t.boolean({ required: false, description: 'Choose (and order) the returned candidates at random instead of in generation order.' }),
   }),
 });
-
-interface CandidateView {
-  allocations: { providerUuid: string; resources: { resourceClass: string; amount: number }[] }[];
-  mappings: { suffix: string; providerUuids: string[] }[];
-}
-
-interface SummaryView {
-  uuid: string;
-  parentUuid: string | null;
-  rootUuid: string;
-  traits: string[];
-  resources: { resourceClass: string; capacity: number; used: number }[];
-}
 
 const CandidateAllocation = builder.simpleObject('CandidateAllocation', {
   description: 'Amounts to take from one provider; the same shape as AllocationInput.',
@@ -134,74 +110,6 @@ const AllocationCandidates = builder.simpleObject('AllocationCandidates', {
   }),
 });
 
-/**
- * Summaries by provider object. World providers are never changed, only replaced (see
- * src/db/worldCache.ts), so a summary made once holds for as long as its provider object lives.
- */
-const summaries = new WeakMap<WorldProvider, SummaryView>();
-
-function summaryOf(world: World, p: WorldProvider): SummaryView {
-  let s = summaries.get(p);
-  if (!s) {
-    const uuid = (id: number) => world.providers.get(id)!.uuid;
-    s = {
-      uuid: p.uuid,
-      parentUuid: p.parentId === null ? null : uuid(p.parentId),
-      rootUuid: uuid(p.rootId),
-      traits: [...p.traits].sort(),
-      resources: [...p.stock].map(([resourceClass, st]) => ({ resourceClass, capacity: capacity(st), used: st.used })),
-    };
-    summaries.set(p, s);
-  }
-  return s;
-}
-
-function view(world: World, result: CandidatesResult): { allocationRequests: CandidateView[]; providerSummaries: SummaryView[] } {
-  const uuid = (id: number) => world.providers.get(id)!.uuid;
-  return {
-    allocationRequests: result.candidates.map((c) => ({
-      allocations: c.allocations.map((a) => ({ providerUuid: uuid(a.rp), resources: a.resources })),
-      mappings: c.mappings.map((m) => ({ suffix: m.suffix, providerUuids: m.rps.map(uuid) })),
-    })),
-    providerSummaries: result.summaries.map((p) => summaryOf(world, p)),
-  };
-}
-
-/** Larger answers are not kept by the memo: they would hold a lot of memory for a rare question. */
-const MEMO_MAX_CANDIDATES = 10_000;
-
-/** Trees loaded per wanted candidate on a first, partial pass; most trees give at least one. */
-const ROOTS_PER_CANDIDATE = 2;
-
-type Answer = ReturnType<typeof view>;
-
-/** `tx`: the open write transaction of a one-step claim. */
-async function findCandidates(ctx: Context, req: CandidatesRequest, tx?: Tx): Promise<Answer> {
-  const cache = ctx.db.cache;
-  if (cache) await cache.fresh(tx ?? ctx.db.writer);
-  const answer = () =>
-    searchAndView(ctx, req, cache ? async (maxRoots) => cache.world(req, maxRoots) : (maxRoots) => loadWorld(tx ?? ctx.db.reader, req, ctx.db.kind, maxRoots));
-  // The same question about an unchanged database has the same answer (randomised ones aside; a
-  // one-step claim searches inside its transaction). Without a cache, the token costs one statement.
-  if (tx || req.randomize || !ctx.config.candidateMemo) return answer();
-  const token = cache?.changeToken ?? (ctx.db.kind === 'postgres' ? await postgresChangeToken(ctx.db.reader) : null);
-  if (token === null) return answer();
-  return ctx.db.memo.get(token, requestKey(req), answer, (a) => a.allocationRequests.length <= MEMO_MAX_CANDIDATES);
-}
-
-async function searchAndView(ctx: Context, req: CandidatesRequest, worldFor: (maxRoots?: number) => Promise<World & { truncated: boolean }>): Promise<Answer> {
-  // A limited, non-random request needs only `limit` candidates, and which ones is arbitrary (as in
-  // the reference): search the first trees that can matter, and everything only if they fall short.
-  if (req.limit !== null && !req.randomize) {
-    const world = await worldFor(req.limit * ROOTS_PER_CANDIDATE);
-    const result = searchCandidates(world, req, ctx.config.candidates);
-    if (!world.truncated || result.candidates.length >= req.limit) return view(world, result);
-  }
-  // Searched and viewed without an await in between: a world the cache shares stays as it is meanwhile.
-  const world = await worldFor();
-  return view(world, searchCandidates(world, req, ctx.config.candidates));
-}
-
 builder.queryField('allocationCandidates', (t) =>
   t.field({
     ...queryScopes('allocationCandidates'),
@@ -212,12 +120,6 @@ builder.queryField('allocationCandidates', (t) =>
     resolve: (_, { request }, ctx) => findCandidates(ctx, normaliseCandidatesRequest(request as CandidatesInput)),
   }),
 );
-
-interface ClaimResult {
-  consumerUuid: string;
-  allocationRequest: CandidateView;
-  replayed: boolean;
-}
 
 builder.relayMutationField(
   'claimAllocationCandidate',
@@ -238,49 +140,25 @@ builder.relayMutationField(
       'Finds candidates and claims one in the same write transaction, so concurrent schedulers never lose a claim to a race while capacity lasts; replaces what the consumer held. ' +
       'Safe to retry: sent again after it happened (the same consumer, consumerGeneration, projectId, userId, consumerType and request), it answers the claim the consumer holds with `replayed: true` and writes nothing, ' +
       'as long as the consumer was not written since. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.',
-    resolve: (_, { input }, ctx, info) =>
-      runWrite(
-        ctx,
-        info,
-        async (tx): Promise<ClaimResult> => {
-          const req = normaliseCandidatesRequest(input.request as CandidatesInput);
-          const sent = {
-            consumerUuid: input.consumerUuid,
-            consumerGeneration: input.consumerGeneration ?? null,
-            projectId: input.projectId,
-            userId: input.userId,
-            consumerType: input.consumerType,
-          };
-          const consumerUuid = input.consumerUuid.toLowerCase();
-          const held = await heldClaim(tx, ctx.db.kind, req, sent, ctx.config.candidates);
-          if (held.replay) {
-            const { world, candidate } = held.replay;
-            return { consumerUuid, allocationRequest: view(world, { candidates: [candidate], summaries: [] }).allocationRequests[0], replayed: true };
-          }
-          // Searching and claiming in one transaction: a candidate found here fits unless another
-          // writer (another replica, on PostgreSQL) claimed the same room meanwhile. Then the capacity
-          // check fails before anything is written and the next candidate is tried; a lost generation
-          // race, or every candidate gone, re-runs the whole step on fresh data (bounded retries).
-          const choices = (await findCandidates(ctx, { ...req, limit: Math.min(req.limit ?? ONE_STEP_CHOICES, ONE_STEP_CHOICES) }, tx)).allocationRequests;
-          if (!choices.length) fail('NO_CANDIDATE', 'No allocation candidate fits the request');
-          // Start at a random one so that schedulers asking at once do not all queue on the first.
-          const start = Math.floor(Math.random() * choices.length);
-          for (let i = 0; i < choices.length; i++) {
-            const chosen = choices[(start + i) % choices.length];
-            try {
-              await writeAllocations(tx, [{ ...sent, allocations: chosen.allocations }]);
-              return { consumerUuid, allocationRequest: chosen, replayed: false };
-            } catch (err) {
-              // A new consumer that exists by now was created meanwhile, perhaps by a copy of this
-              // claim sent at the same time: run again, to answer with that claim if it is this one.
-              if (err instanceof DomainError && err.code === 'CONCURRENT_UPDATE' && sent.consumerGeneration === null && !held.exists) throw new LostRace();
-              if (!(err instanceof DomainError && err.code === 'CAPACITY_EXCEEDED')) throw err;
-            }
-          }
-          throw new LostRace();
+    resolve: async (_, { input }, ctx, info) => {
+      const request = normaliseCandidatesRequest(input.request as CandidatesInput);
+      const answer = payloadReader(ctx, info, (claim: { consumerUuid: string }) => [consumersAt('consumer', [claim.consumerUuid])]);
+      // Queued with the other claims of this replica and written with them (src/candidates/pipeline.ts).
+      const claim = await claimPipeline(ctx.db).submit({
+        service: ctx,
+        request,
+        sent: {
+          consumerUuid: input.consumerUuid,
+          consumerGeneration: input.consumerGeneration ?? null,
+          projectId: input.projectId,
+          userId: input.userId,
+          consumerType: input.consumerType,
         },
-        (claim) => [consumersAt('consumer', [claim.consumerUuid])],
-      ),
+        readAnswer: answer.read,
+      });
+      answer.prime();
+      return claim;
+    },
   },
   {
     name: 'ClaimAllocationCandidatePayload',

@@ -1,11 +1,13 @@
 // Consumers and their allocations: the consumer node, claims (one consumer, or several at once),
 // deletion, usage totals per project, and reshape.
-import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
+import type { GraphQLResolveInfo } from 'graphql';
+import { builder, mutationScopes, queryScopes, typeScopes, type Context } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { InventoryInput } from './inventory.ts';
 import { relations, type AllocationGroup } from '../loaders.ts';
-import { consumersAt, providersAt, runWrite } from '../payload.ts';
-import { deleteAllocations, writeAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
+import { consumersAt, payloadReader, providersAt, runWrite } from '../payload.ts';
+import { claimPipeline } from '../../candidates/pipeline.ts';
+import { deleteAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
 import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
 import { reshape } from '../../db/reshape.ts';
 import type { ConsumerRow } from '../../db/reads.ts';
@@ -118,6 +120,17 @@ const toWrite = (c: ConsumerAllocationsArg): ConsumerAllocations => ({ ...c, con
 /** The consumers a setAllocations(Batch) payload returns: those still holding allocations. */
 const writtenConsumers = (uuids: string[]) => [consumersAt('consumers', uuids)];
 
+/**
+ * setAllocations(Batch) write through the replica's claim pipeline (src/candidates/pipeline.ts): it
+ * waits in memory, not on a pooled connection, and is written in a batch of writes, each as if alone.
+ */
+async function queuedWrite(ctx: Context, info: GraphQLResolveInfo, writes: ConsumerAllocations[]): Promise<string[]> {
+  const answer = payloadReader(ctx, info, writtenConsumers);
+  const written = await claimPipeline(ctx.db).submitWrite({ writes, readAnswer: answer.read });
+  answer.prime();
+  return written;
+}
+
 const consumersPayload = {
   name: 'SetAllocationsPayload',
   description: 'The consumers written.',
@@ -142,7 +155,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setAllocations'),
     description: `Replaces everything one consumer holds, atomically; bumps the consumer generation and the generation of each provider written to. ${allocationErrors}`,
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => writeAllocations(tx, [toWrite(input.consumer)]), writtenConsumers),
+    resolve: (_, { input }, ctx, info) => queuedWrite(ctx, info, [toWrite(input.consumer)]),
   },
   consumersPayload,
 );
@@ -159,7 +172,7 @@ builder.relayMutationField(
     resolve: (_, { input }, ctx, info) => {
       // As the reference refuses an empty POST /allocations: a write of nothing is a mistake.
       if (!input.consumers.length) fail('BAD_VALUE', 'consumers must name at least one consumer');
-      return runWrite(ctx, info, (tx) => writeAllocations(tx, input.consumers.map(toWrite)), writtenConsumers);
+      return queuedWrite(ctx, info, input.consumers.map(toWrite));
     },
   },
   { ...consumersPayload, name: 'SetAllocationsBatchPayload' },

@@ -1,14 +1,14 @@
 // Resource providers: the node type with its tree, inventory, usage, trait, aggregate and
 // allocation relations (all batched), the queries that find providers, and the mutations that
 // create, change and delete them and their traits and aggregates.
-import { Prisma as P } from '../../db/generated/client.ts';
 import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 import { Inventory, Usage } from './inventory.ts';
 import { descendantsKey, relations, type AllocationGroup } from '../loaders.ts';
 import { idPage } from '../pagination.ts';
 import { normaliseProviderFilter } from '../../domain/providerFilter.ts';
-import { numbers, providerSelect, type ProviderRow } from '../../db/reads.ts';
+import type { ProviderRow } from '../../db/reads.ts';
+import { providerCount, providerPage } from '../../db/pages.ts';
 import { createProvider, deleteProvider, providerFilterSql, updateProvider } from '../../db/providers.ts';
 import { setProviderTraits } from '../../db/traits.ts';
 import { setProviderAggregates } from '../../db/aggregates.ts';
@@ -115,16 +115,7 @@ builder.queryFields((t) => ({
       resolve: async (_, args, ctx) => {
         const db = ctx.db.reader;
         const where = await providerFilterSql(db, normaliseProviderFilter(args.filter ?? {}));
-        return idPage<ProviderRow>(
-          args,
-          async ({ after, before, limit, inverted }) =>
-            numbers(
-              await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE ${where}
-                ${after !== undefined ? P.sql`AND p.id > ${after}` : P.empty} ${before !== undefined ? P.sql`AND p.id < ${before}` : P.empty}
-                ORDER BY p.id ${inverted ? P.sql`DESC` : P.sql`ASC`} LIMIT ${limit}`,
-            ),
-          async () => numbers(await db.$queryRaw<{ n: number }[]>`SELECT COUNT(*) AS n FROM resource_providers p WHERE ${where}`)[0].n,
-        );
+        return idPage<ProviderRow>(args, (w) => providerPage(db, where, w), () => providerCount(db, where));
       },
     },
     {

@@ -1,9 +1,8 @@
 // Traits: filtered listing, get, ensure and delete CUSTOM_ ones.
-import { Prisma as P } from '../../db/generated/client.ts';
 import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { idPage } from '../pagination.ts';
 import { runWrite } from '../payload.ts';
-import { numbers } from '../../db/reads.ts';
+import { traitCount, traitPage } from '../../db/pages.ts';
 import { deleteTrait, ensureTrait, getTrait, traitFilterSql, type TraitRow } from '../../db/traits.ts';
 import { isCustomName } from '../../domain/names.ts';
 
@@ -35,16 +34,7 @@ builder.queryFields((t) => ({
       resolve: (_, args, ctx) => {
         const db = ctx.db.reader;
         const where = traitFilterSql(args.filter ?? {});
-        return idPage<TraitRow>(
-          args,
-          async ({ after, before, limit, inverted }) =>
-            numbers(
-              await db.$queryRaw<TraitRow[]>`SELECT t.id, t.name FROM traits t WHERE ${where}
-                ${after !== undefined ? P.sql`AND t.id > ${after}` : P.empty} ${before !== undefined ? P.sql`AND t.id < ${before}` : P.empty}
-                ORDER BY t.id ${inverted ? P.sql`DESC` : P.sql`ASC`} LIMIT ${limit}`,
-            ),
-          async () => numbers(await db.$queryRaw<{ n: number }[]>`SELECT COUNT(*) AS n FROM traits t WHERE ${where}`)[0].n,
-        );
+        return idPage<TraitRow>(args, (w) => traitPage(db, where, w), () => traitCount(db, where));
       },
     },
     {

@@ -1,0 +1,69 @@
+// A claim that loses its room to another writer between the search and the lock (issue 12, item 3):
+// only that claim runs again; the others of its batch are written and answered at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { setup, u, type Harness } from './helpers.ts';
+import { claimPipeline } from '../src/candidates/pipeline.ts';
+
+const [A, B] = [u(1), u(2)];
+let h: Harness;
+let schema: string;
+
+beforeAll(async () => {
+  h = await setup();
+  schema = ((await h.db.reader.$queryRawUnsafe<{ s: string }[]>('SELECT current_schema() AS s'))[0]).s;
+  await h.ok(`mutation {
+    ta: ensureTrait(input: {name: "CUSTOM_A"}) { created }
+    tb: ensureTrait(input: {name: "CUSTOM_B"}) { created }
+    a: createResourceProvider(input: {name: "a", uuid: "${A}"}) { resourceProvider { uuid } }
+    ai: setInventories(input: {providerUuid: "${A}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 1}]}) { resourceProvider { uuid } }
+    at: setProviderTraits(input: {providerUuid: "${A}", providerGeneration: 1, traits: ["CUSTOM_A"]}) { resourceProvider { uuid } }
+    b: createResourceProvider(input: {name: "b", uuid: "${B}"}) { resourceProvider { uuid } }
+    bi: setInventories(input: {providerUuid: "${B}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 1}]}) { resourceProvider { uuid } }
+    bt: setProviderTraits(input: {providerUuid: "${B}", providerGeneration: 1, traits: ["CUSTOM_B"]}) { resourceProvider { uuid } }
+  }`);
+});
+afterAll(() => h?.close());
+
+const claim = (consumer: string, trait: string) =>
+  h.gql(`mutation { claimAllocationCandidate(input: {request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], requiredTraits: ["${trait}"]}]},
+    consumerUuid: "${consumer}", projectId: "p", userId: "u", consumerType: "INSTANCE"}) { consumer { uuid } } }`);
+
+describe('a claim that loses its room under the lock', () => {
+  it('runs again alone; its batch-mate is written', async () => {
+    // Another writer (this session) holds provider A's row and will take A's only VCPU.
+    const other = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
+    await other.connect();
+    const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')).rows;
+    await other.query('BEGIN');
+    await other.query('SELECT id FROM resource_providers WHERE uuid = $1 FOR UPDATE', [A]);
+    const batches = claimPipeline(h.db).stats.batches;
+    const [onA, onB] = [claim(u(100), 'CUSTOM_A'), claim(u(101), 'CUSTOM_B')];
+    // The batch searched (A had room) and now waits for A's lock.
+    for (let i = 0; ; i++) {
+      const { rows } = await other.query('SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid]);
+      if (rows[0].n > 0) break;
+      if (i > 500) throw new Error('the claim writer never waited for the lock');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await other.query(`INSERT INTO projects (external_id) VALUES ('other') ON CONFLICT DO NOTHING`);
+    await other.query(`INSERT INTO users (external_id) VALUES ('other') ON CONFLICT DO NOTHING`);
+    await other.query(`INSERT INTO consumers (uuid, project_id, user_id, generation)
+      VALUES ($1, (SELECT id FROM projects WHERE external_id = 'other'), (SELECT id FROM users WHERE external_id = 'other'), 1)`, [u(200)]);
+    await other.query(`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used)
+      VALUES ((SELECT id FROM resource_providers WHERE uuid = $1), (SELECT id FROM consumers WHERE uuid = $2), (SELECT id FROM resource_classes WHERE name = 'VCPU'), 1)`, [A, u(200)]);
+    await other.query('COMMIT');
+    await other.end();
+    const [a, b] = await Promise.all([onA, onB]);
+    // B's claim was written with the batch; A's alone ran again, and found the room gone.
+    expect(b.errors, JSON.stringify(b.errors)).toBeUndefined();
+    expect(a.errors?.map((e) => e.extensions?.code)).toEqual(['NO_CANDIDATE']);
+    expect(claimPipeline(h.db).stats.batches - batches).toBeGreaterThanOrEqual(2);
+    const rows = await h.db.reader.$queryRawUnsafe<{ uuid: string; used: number }[]>(
+      `SELECT p.uuid, SUM(a.used)::int AS used FROM allocations a JOIN resource_providers p ON p.id = a.resource_provider_id GROUP BY p.uuid ORDER BY p.uuid`,
+    );
+    expect(rows).toEqual([{ uuid: A, used: 1 }, { uuid: B, used: 1 }]);
+    const held = await h.db.reader.$queryRawUnsafe<{ uuid: string }[]>(`SELECT uuid FROM consumers ORDER BY uuid`);
+    expect(held.map((r) => r.uuid)).toEqual([u(101), u(200)]);
+  });
+});
