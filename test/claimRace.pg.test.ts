@@ -31,7 +31,7 @@ const claim = (consumer: string, trait: string) =>
 
 describe('a claim that loses its room under the lock', () => {
   it('runs again alone; its batch-mate is written', async () => {
-    // Another writer (this session) holds provider A's row and will take A's only VCPU.
+    // Another writer (this session, standing for another replica) holds provider A's row and will take A's only VCPU.
     const other = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
     await other.connect();
     const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')).rows;
@@ -52,6 +52,9 @@ describe('a claim that loses its room under the lock', () => {
       VALUES ($1, (SELECT id FROM projects WHERE external_id = 'other'), (SELECT id FROM users WHERE external_id = 'other'), 1)`, [u(200)]);
     await other.query(`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used)
       VALUES ((SELECT id FROM resource_providers WHERE uuid = $1), (SELECT id FROM consumers WHERE uuid = $2), (SELECT id FROM resource_classes WHERE name = 'VCPU'), 1)`, [A, u(200)]);
+    // Like every writer (another replica), it logs what it changed in the same transaction.
+    await other.query(`INSERT INTO change_log (xid, providers, names)
+      SELECT pg_current_xact_id()::text::bigint, id::text, false FROM resource_providers WHERE uuid = $1`, [A]);
     await other.query('COMMIT');
     await other.end();
     const [a, b] = await Promise.all([onA, onB]);
