@@ -9,7 +9,8 @@ import { claimPipeline } from '../src/candidates/pipeline.ts';
 
 let h: Harness;
 beforeAll(async () => {
-  process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS = '300';
+  // Long enough that a loaded machine's scheduling does not decide the outcome, short enough to wait for.
+  process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS = '1000';
   process.env.PLACEMENT_DB_POOL_SIZE = '1';
   h = await setup();
 });
