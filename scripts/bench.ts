@@ -11,7 +11,7 @@
 // table with ratios and the issue's targets, and writes the same figures as JSON.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -199,6 +199,12 @@ async function measure(t: Target, w: Workload, scenario: string, memoOn?: () => 
   figures['peak RSS MiB per process'] = mem?.perProcessMiB;
   figures['peak RSS MiB all processes'] = mem && `${mem.totalMiB} (${mem.processes})`;
   results.push({ scenario, target: t.name, figures });
+  save();
+}
+
+/** Writes what was measured so far: a run that fails later keeps its figures. */
+function save() {
+  writeFileSync(values.json!, `${JSON.stringify({ machine, results }, null, 1)}\n`);
 }
 
 /** Grows one flat cloud through 1k, 10k, 100k providers, bulk-seeded while our server is stopped. */
@@ -274,6 +280,7 @@ function targets(): string {
   return lines.length > 3 ? lines.join('\n') : '';
 }
 
+const machine = { node: process.version, cpus: cpus().length, model: cpus()[0]?.model, db: values.db ? `postgresql, ${REPLICAS} replicas` : 'sqlite, 1 process', reference: values.reference };
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 const wanted = values.scenario === 'all' ? ['flat', 'nested', 'scale'] : values.scenario!.split(',');
 const managedReference = values.reference === 'pg' || values.reference === 'sqlite' ? values.reference : undefined;
@@ -326,9 +333,7 @@ try {
   memory.stop();
   closeConnections();
 }
-const os = await import('node:os');
-const machine = { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, db: values.db ? `postgresql, ${REPLICAS} replicas` : 'sqlite, 1 process', reference: values.reference };
-writeFileSync(values.json!, `${JSON.stringify({ machine, results }, null, 1)}\n`);
+save();
 console.log(table());
 console.log(targets());
 console.log(`\n(machine: ${JSON.stringify(machine)}; JSON in ${values.json})`);
