@@ -10,7 +10,7 @@ export interface HttpAnswer {
   text: string;
 }
 
-export function httpRequest(url: string, method: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+export function httpRequest(url: string, method: string, headers: Record<string, string>, body?: string, retried = false): Promise<HttpAnswer> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -22,7 +22,11 @@ export function httpRequest(url: string, method: string, headers: Record<string,
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    // A kept-alive socket the server closed as idle just as it was reused: the request never
+    // reached the server, so sending it again on a new socket is safe (Node's documented pattern).
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      req.reusedSocket && e.code === 'ECONNRESET' && !retried ? httpRequest(url, method, headers, body, true).then(resolve, reject) : reject(e),
+    );
     req.end(body);
   });
 }

@@ -1,5 +1,5 @@
 // Timing and memory helpers. Every loop is bounded in count and in time.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 export interface Latencies {
@@ -81,5 +81,62 @@ export function pidListeningOn(port: number): number | undefined {
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The process and its descendants (a gunicorn master and its workers), from /proc. */
+export function processTree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat, after the parenthesised command (which may hold spaces).
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [child, ppid] of parent) if (ppid === out[i]) out.push(child);
+  return out;
+}
+
+/**
+ * Samples the resident memory of groups of processes while the bench runs: the highest VmRSS seen
+ * per process, and the kernel's own high-water mark (VmHWM) when the group is read, whichever is
+ * higher. A group is a root process and its descendants, found again at every sample.
+ */
+export class RssSampler {
+  private peaks = new Map<string, Map<number, number>>();
+  private roots = new Map<string, number[]>();
+  private timer = setInterval(() => this.sample(), 200);
+
+  watch(group: string, pids: number[]): void {
+    this.roots.set(group, pids);
+    this.sample();
+  }
+
+  private sample(): void {
+    for (const [group, roots] of this.roots) {
+      const peaks = this.peaks.get(group) ?? new Map<number, number>();
+      this.peaks.set(group, peaks);
+      for (const pid of roots.flatMap(processTree)) {
+        const m = memoryOf(pid);
+        if (m) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, m.rssMiB, m.peakMiB));
+      }
+    }
+  }
+
+  /** Highest peak of one process of the group, and the peaks of all its processes added up. */
+  read(group: string): { perProcessMiB: number; totalMiB: number; processes: number } | undefined {
+    this.sample();
+    const peaks = [...(this.peaks.get(group)?.values() ?? [])];
+    if (!peaks.length) return undefined;
+    return { perProcessMiB: Math.max(...peaks), totalMiB: peaks.reduce((a, b) => a + b, 0), processes: peaks.length };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
   }
 }

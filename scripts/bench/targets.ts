@@ -10,11 +10,10 @@ export type ClaimResult = 'OK' | 'CONFLICT' | 'CAPACITY' | 'ERROR';
 
 export interface Target {
   name: string;
-  pid?: number;
   /** Creates the providers (custom names first); `batch` providers per round trip where the API allows. */
   load(providers: ProviderSpec[]): Promise<void>;
-  /** Number of candidates, and the first one's allocations. */
-  candidates(req: CandidateRequest, limit?: number): Promise<{ count: number; first?: Allocations }>;
+  /** Number of candidates, the first one's allocations, and one picked at random (as a scheduler's weighing spreads claims). */
+  candidates(req: CandidateRequest, limit?: number): Promise<{ count: number; first?: Allocations; any?: Allocations }>;
   claim(consumer: string, allocations: Allocations): Promise<ClaimResult>;
   /** Every tree with inventories, usages, traits and aggregates; returns how many providers were read. */
   dashboard?(): Promise<number>;
@@ -24,16 +23,18 @@ export interface Target {
 
 const json = (res: HttpAnswer): any => (res.text ? JSON.parse(res.text) : null);
 
+const pickOne = <T>(xs: T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
+
+/** This server over GraphQL; with several replicas, each request goes to the next one (round robin, as a load balancer would). */
 export class GraphqlTarget implements Target {
   name = 'placement-graphql';
   private ensured = new Set<string>();
-  constructor(
-    readonly url: string,
-    readonly pid?: number,
-  ) {}
+  private turn = 0;
+  constructor(public urls: string[]) {}
 
   async gql(query: string, variables?: unknown): Promise<any> {
-    return json(await httpRequest(this.url, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ query, variables })));
+    const url = this.urls[this.turn++ % this.urls.length];
+    return json(await httpRequest(url, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ query, variables })));
   }
 
   private async ensureNames(providers: ProviderSpec[]) {
@@ -90,11 +91,9 @@ export class GraphqlTarget implements Target {
     );
     if (r.errors) throw new Error(`candidates failed: ${JSON.stringify(r.errors[0])}`);
     const ars = r.data.allocationCandidates.allocationRequests;
-    const first = ars[0]?.allocations.map((a: any) => ({
-      providerUuid: a.providerUuid,
-      resources: Object.fromEntries(a.resources.map((x: any) => [x.resourceClass, x.amount])),
-    }));
-    return { count: ars.length, first };
+    const allocations = (ar: any): Allocations | undefined =>
+      ar?.allocations.map((a: any) => ({ providerUuid: a.providerUuid, resources: Object.fromEntries(a.resources.map((x: any) => [x.resourceClass, x.amount])) }));
+    return { count: ars.length, first: allocations(ars[0]), any: allocations(pickOne(ars)) };
   }
 
   async claim(consumer: string, allocations: Allocations): Promise<ClaimResult> {
@@ -146,10 +145,7 @@ export class GraphqlTarget implements Target {
 export class RestTarget implements Target {
   name = 'reference';
   private driver: Reference;
-  constructor(
-    readonly base: string,
-    readonly pid?: number,
-  ) {
+  constructor(readonly base: string) {
     this.driver = new Reference(base);
   }
 
@@ -173,11 +169,8 @@ export class RestTarget implements Target {
 
   async candidates(req: CandidateRequest, limit?: number) {
     const r = await this.must('GET', `/allocation_candidates?${queryString({ ...req, limit })}`);
-    const first = r.allocation_requests[0];
-    return {
-      count: r.allocation_requests.length,
-      first: first && Object.entries<any>(first.allocations).map(([providerUuid, v]) => ({ providerUuid, resources: v.resources })),
-    };
+    const allocations = (ar: any): Allocations | undefined => ar && Object.entries<any>(ar.allocations).map(([providerUuid, v]) => ({ providerUuid, resources: v.resources }));
+    return { count: r.allocation_requests.length, first: allocations(r.allocation_requests[0]), any: allocations(pickOne(r.allocation_requests)) };
   }
 
   async claim(consumer: string, allocations: Allocations): Promise<ClaimResult> {
