@@ -3,11 +3,10 @@
 // claim takes VCPU 2 + MEMORY_MB 2048 + DISK_GB 10: room for exactly 80. Every answer is checked
 // against the database: OK exactly when the consumer holds what the answer names.
 //
-// The three storms are the claim pipeline's targets and fail on the code before it (measured on
-// main, 2 cores: one-step 3x60 gave 76-80 OK, 80-104 UNAVAILABLE; 78 claimers 67-78 OK, the rest
-// UNAVAILABLE; two-step 3x60 passed warm but gave 51 UNAVAILABLE as the first storm after start):
-// they run only with STORM=1 until the pipeline lands; then the integrator drops the gate. The
-// kill -9 scenario passes today and always runs.
+// The three storms are the claim pipeline's targets and fail on the code before it (measured
+// before the pipeline, 2 cores: one-step 3x60 gave 76-80 OK, 80-104 UNAVAILABLE; 78 claimers 67-78
+// OK, the rest UNAVAILABLE; two-step 3x60 passed warm but gave 51 UNAVAILABLE as the first storm
+// after start).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openTestDatabase, type TestDatabase } from './database.ts';
@@ -20,7 +19,6 @@ const host = (h: number) => u(100 + h);
 const SHARED = u(999);
 const ROOM = 80;
 const PER_REPLICA = 60;
-const pipelineTargets = process.env.STORM === '1';
 
 let td: TestDatabase;
 let replicas: Replica[] = [];
@@ -147,21 +145,21 @@ afterAll(async () => {
 });
 
 describe('claim storms on three PostgreSQL replicas at default settings', () => {
-  it.runIf(pipelineTargets)('3 x 60 one-step claimers for room for 80: exactly 80 OK and 100 NO_CANDIDATE', async () => {
+  it('3 x 60 one-step claimers for room for 80: exactly 80 OK and 100 NO_CANDIDATE', async () => {
     await freeAll();
     const codes = await checkAnswers('one-step 3x60', await Promise.all(storm(3 * PER_REPLICA, oneStep)));
     expect(codes).toEqual({ OK: ROOM, NO_CANDIDATE: 3 * PER_REPLICA - ROOM });
     await assertWithinCapacity();
   }, 180_000);
 
-  it.runIf(pipelineTargets)('78 one-step claimers for room for 80: 78 OK', async () => {
+  it('78 one-step claimers for room for 80: 78 OK', async () => {
     await freeAll();
     const codes = await checkAnswers('one-step 78', await Promise.all(storm(78, oneStep)));
     expect(codes).toEqual({ OK: 78 });
     await assertWithinCapacity();
   }, 180_000);
 
-  it.runIf(pipelineTargets)('3 x 60 two-step claimers (candidates, then setAllocations): every failure CAPACITY_EXCEEDED or CONCURRENT_UPDATE', async () => {
+  it('3 x 60 two-step claimers (candidates, then setAllocations): every failure CAPACITY_EXCEEDED or CONCURRENT_UPDATE', async () => {
     await freeAll();
     const answers = await Promise.all(storm(3 * PER_REPLICA, (r, c, i) => twoStep(r, c, i)));
     const codes = await checkAnswers('two-step 3x60', answers);
