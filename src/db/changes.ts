@@ -22,8 +22,22 @@ export interface WriteTx extends Tx {
   readonly rowLocks: boolean;
 }
 
-/** Makes the write context of one transaction attempt. */
-export const writeContext = (tx: Tx, rowLocks: boolean): WriteTx => Object.assign(tx, { changes: noChanges(), rowLocks });
+/**
+ * Makes the write context of one transaction attempt. It wraps the transaction rather than adding
+ * fields to it: Prisma's transaction client is a proxy whose property writes land on an object
+ * that concurrent transactions share, so a field set on one would be every transaction's (on
+ * PostgreSQL, concurrent writes then logged each other's changes and lost their own).
+ */
+export function writeContext(tx: Tx, rowLocks: boolean): WriteTx {
+  const own = { changes: noChanges(), rowLocks };
+  return new Proxy(tx, {
+    get(target, prop) {
+      if (prop === 'changes' || prop === 'rowLocks') return own[prop];
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as WriteTx;
+}
 
 export function providersChanged(tx: WriteTx, ids: Iterable<number>): void {
   for (const id of ids) tx.changes.providers.add(Number(id));
