@@ -49,7 +49,7 @@ function heldWriter(db: Database, host: string, gen: number, total: number) {
   return { written, append: () => (step(), appended), commit: () => (release(), committed) };
 }
 
-describe.skipIf(process.env.TEST_DB !== 'postgres')('world cache on PostgreSQL replicas', () => {
+describe('world cache on PostgreSQL replicas', () => {
   let test: TestDatabase;
   let cached: AppOn;
   let direct: AppOn;

@@ -22,20 +22,26 @@ afterAll(async () => {
 
 const create = (n: number) => `mutation { createResourceProvider(input: {name: "rp${n}", uuid: "${u(n)}"}) { resourceProvider { uuid } } }`;
 
+/** A transaction holding the only writer (SQLite) or the only pooled connection (PostgreSQL) until `release`. */
+async function holdWriter() {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  const holding = new Promise<void>((resolve) => (started = resolve));
+  const holder = h.db.writer.$transaction(
+    async () => {
+      started();
+      await held;
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+  await holding;
+  return { release, holder };
+}
+
 describe('a write that cannot start in time', () => {
   it('answers UNAVAILABLE, writes nothing, and the next write goes through', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let started!: () => void;
-    const holding = new Promise<void>((resolve) => (started = resolve));
-    const holder = h.db.writer.$transaction(
-      async () => {
-        started();
-        await held;
-      },
-      { maxWait: 10_000, timeout: 60_000 },
-    );
-    await holding;
+    const { release, holder } = await holdWriter();
     // Without a bounded wait the write would queue behind the holder: let it go after a while
     // rather than hang (the write then succeeds, and the assertion below says so).
     const safety = setTimeout(release, 5_000);
@@ -56,18 +62,7 @@ describe('a write that cannot start in time', () => {
       c: createResourceProvider(input: {name: "host", uuid: "${u(9)}"}) { resourceProvider { uuid } }
       i: setInventories(input: {providerUuid: "${u(9)}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 4}]}) { resourceProvider { uuid } }
     }`);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let started!: () => void;
-    const holding = new Promise<void>((resolve) => (started = resolve));
-    const holder = h.db.writer.$transaction(
-      async () => {
-        started();
-        await held;
-      },
-      { maxWait: 10_000, timeout: 60_000 },
-    );
-    await holding;
+    const { release, holder } = await holdWriter();
     const stats = claimPipeline(h.db).stats;
     const retriesBefore = stats.startRetries;
     const claim = h.gql(`mutation { claimAllocationCandidate(input: {request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}]}]},
