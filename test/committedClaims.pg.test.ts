@@ -6,7 +6,7 @@
 // that commits while other claims wait behind locks (issue 11: it answered UNAVAILABLE, yet held).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { openTestDatabase, type TestDatabase } from './database.ts';
+import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';
 
@@ -26,9 +26,7 @@ let sql: pg.Client;
 beforeAll(async () => {
   td = await openTestDatabase();
   replica = await startReplica(td.url, { PLACEMENT_DB_POOL_SIZE: '2', PLACEMENT_DB_CONNECT_TIMEOUT_MS: '1000' });
-  const schema = new URL(td.url).searchParams.get('schema');
-  sql = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
-  await sql.connect();
+  sql = await schemaSession(td.url);
   const must = async (query: string) => expect((await post(replica.url, query)).code, query).toBe('OK');
   // Hosts with NUMA cells of one VCPU each, all sharing one disk pool: every claim takes a VCPU on
   // some cell and a GB of the pool, so claims queue on the pool's row lock as in a real cloud, and
@@ -123,8 +121,7 @@ async function freeAll(): Promise<void> {
 
 /** A session of the test's own holding the row lock of one provider until `release`. */
 async function lockProvider(uuid: string) {
-  const session = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${new URL(td.url).searchParams.get('schema')}` });
-  await session.connect();
+  const session = await schemaSession(td.url);
   const [{ pid }] = (await session.query(`SELECT pg_backend_pid() AS pid`)).rows;
   await session.query(`BEGIN`);
   await session.query(`SELECT id FROM resource_providers WHERE uuid = $1 FOR UPDATE`, [uuid]);

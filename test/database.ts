@@ -48,6 +48,14 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** A PostgreSQL session of the test's own on the schema of `url` (connected): another writer, or raw checks. */
+export async function schemaSession(url: string): Promise<pg.Client> {
+  const schema = new URL(url).searchParams.get('schema');
+  const client = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: schema ? `-c search_path=${schema}` : undefined });
+  await client.connect();
+  return client;
+}
+
 /** Empties every table of placement data (standard names stay): a test-harness shortcut behind the world cache's back. */
 export async function emptyDatabase(db: Database): Promise<void> {
   const tables = ['allocations', 'consumers', 'resource_provider_traits', 'resource_provider_aggregates', 'inventories', 'resource_providers'];

@@ -5,7 +5,7 @@
 // consumer, consistent generations and usages, and every failure must be a clean, classified one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { openTestDatabase, type TestDatabase } from './database.ts';
+import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';
 
@@ -26,9 +26,7 @@ const tally = (phase: string, codes: string[]) => {
 beforeAll(async () => {
   td = await openTestDatabase();
   replicas = await Promise.all([0, 1, 2].map(() => startReplica(td.url)));
-  const schema = new URL(td.url).searchParams.get('schema');
-  sql = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
-  await sql.connect();
+  sql = await schemaSession(td.url);
   const must = async (query: string, variables?: Record<string, unknown>) => {
     const r = await post(replicas[0].url, query, variables);
     if (r.code !== 'OK') throw new Error(`${query}: ${r.code}`);

@@ -9,7 +9,7 @@
 // after start).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { openTestDatabase, type TestDatabase } from './database.ts';
+import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';
 
@@ -118,9 +118,7 @@ async function freeAll(): Promise<void> {
 beforeAll(async () => {
   td = await openTestDatabase();
   replicas = await Promise.all([0, 1, 2].map(() => startReplica(td.url)));
-  const schema = new URL(td.url).searchParams.get('schema');
-  sql = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
-  await sql.connect();
+  sql = await schemaSession(td.url);
   const must = async (query: string) => expect((await post(replicas[0].url, query)).code, query).toBe('OK');
   for (let h = 0; h < HOSTS; h++) {
     await must(`mutation {

@@ -30,11 +30,15 @@ export interface WriteTx extends Tx {
  */
 export function writeContext(tx: Tx, rowLocks: boolean): WriteTx {
   const own = { changes: noChanges(), rowLocks };
+  // Methods are bound once per transaction, not on every statement.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(tx, {
     get(target, prop) {
       if (prop === 'changes' || prop === 'rowLocks') return own[prop];
       const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      if (!bound.has(prop)) bound.set(prop, value.bind(target));
+      return bound.get(prop);
     },
   }) as WriteTx;
 }
