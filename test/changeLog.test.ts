@@ -77,4 +77,47 @@ describe('change log', () => {
     // A trait that exists already: nothing changed.
     expect(await appended(() => h.ok(`mutation { ensureTrait(input: {name: "HW_CPU_X86_AVX2"}) { created } }`))).toEqual([]);
   });
+
+  it('holds each transaction\'s events, named by uuid, in the order a reader applies them', async () => {
+    const events = async (write: () => Promise<unknown>) => {
+      const [{ n }] = await h.db.reader.$queryRawUnsafe<{ n: bigint }[]>('SELECT COALESCE(MAX(seq), 0) AS n FROM change_log');
+      await write();
+      const logged = await h.db.reader.$queryRawUnsafe<{ events: string }[]>(`SELECT events FROM change_log WHERE seq > ${n} ORDER BY seq`);
+      return logged.map((r) => JSON.parse(r.events));
+    };
+    const [R, C, X] = [u(700), u(701), u(709)];
+    expect(await events(() => h.ok(`mutation { createResourceProvider(input: {uuid: "${R}", name: "er"}) { __typename } }`))).toEqual([
+      [{ kind: 'PROVIDER_CREATED', provider: R, root: R, parent: null, generation: 0 }],
+    ]);
+    await h.ok(`mutation { createResourceProvider(input: {uuid: "${C}", name: "ec", parentUuid: "${R}"}) { __typename } }`);
+    expect(await events(() => h.ok(`mutation { setInventories(input: {providerUuid: "${C}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 4}]}) { __typename } }`))).toEqual([
+      [{ kind: 'PROVIDER_UPDATED', provider: C, root: R, parent: R, generation: 1, changed: ['INVENTORIES'] }],
+    ]);
+    expect(await events(() => h.ok(`mutation { updateResourceProvider(input: {uuid: "${R}", name: "er2"}) { __typename } }`))).toEqual([
+      [{ kind: 'PROVIDER_UPDATED', provider: R, root: R, parent: null, generation: 0, changed: ['NAME'] }],
+    ]);
+    expect(await events(() => h.ok(`mutation { createResourceClass(input: {name: "CUSTOM_EVENTED"}) { __typename } }`))).toEqual([
+      [{ kind: 'RESOURCE_CLASS_CREATED', name: 'CUSTOM_EVENTED' }],
+    ]);
+    const claim = `mutation { setAllocations(input: {consumer: {consumerUuid: "${X}", consumerGeneration: null, projectId: "proj-e", userId: "u", consumerType: "INSTANCE",
+      allocations: [{providerUuid: "${C}", resources: [{resourceClass: "VCPU", amount: 1}]}]}}) { __typename } }`;
+    expect(await events(() => h.ok(claim))).toEqual([
+      [
+        { kind: 'USAGE_CHANGED', provider: C, root: R, parent: R, generation: 2 },
+        { kind: 'ALLOCATIONS_WRITTEN', consumer: X, project: 'proj-e', providers: [C], roots: [R] },
+      ],
+    ]);
+    expect(await events(() => h.ok(`mutation { deleteAllocations(input: {consumerUuid: "${X}"}) { __typename } }`))).toEqual([
+      [
+        { kind: 'USAGE_CHANGED', provider: C, root: R, parent: R, generation: 2 },
+        { kind: 'ALLOCATIONS_REMOVED', consumer: X, project: 'proj-e', providers: [C], roots: [R] },
+      ],
+    ]);
+    expect(await events(() => h.ok(`mutation { deleteResourceProvider(input: {uuid: "${C}"}) { __typename } }`))).toEqual([
+      [{ kind: 'PROVIDER_DELETED', provider: C, root: R, parent: R, generation: 2 }],
+    ]);
+    expect(await events(() => h.ok(`mutation { deleteResourceClass(input: {name: "CUSTOM_EVENTED"}) { __typename } }`))).toEqual([
+      [{ kind: 'RESOURCE_CLASS_DELETED', name: 'CUSTOM_EVENTED' }],
+    ]);
+  });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { setup, u, type Harness } from './helpers.ts';
 import { claimPipeline } from '../src/candidates/pipeline.ts';
+import { LOG_LOCK_SQL as LOG_LOCK } from '../src/db/changeLog.ts';
 
 const [A, B] = [u(1), u(2)];
 let h: Harness;
@@ -53,8 +54,8 @@ describe('a claim that loses its room under the lock', () => {
     await other.query(`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used)
       VALUES ((SELECT id FROM resource_providers WHERE uuid = $1), (SELECT id FROM consumers WHERE uuid = $2), (SELECT id FROM resource_classes WHERE name = 'VCPU'), 1)`, [A, u(200)]);
     // Like every writer (another replica), it logs what it changed in the same transaction.
-    await other.query(`INSERT INTO change_log (xid, providers, names)
-      SELECT pg_current_xact_id()::text::bigint, id::text, false FROM resource_providers WHERE uuid = $1`, [A]);
+    await other.query(LOG_LOCK);
+    await other.query(`INSERT INTO change_log (providers, names) SELECT id::text, false FROM resource_providers WHERE uuid = $1`, [A]);
     await other.query('COMMIT');
     await other.end();
     const [a, b] = await Promise.all([onA, onB]);

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';
+import { LOG_LOCK_SQL as LOG_LOCK } from '../src/db/changeLog.ts';
 
 const HOSTS = 60;
 const CELLS = 8;
@@ -114,8 +115,8 @@ async function freeAll(): Promise<void> {
   await sql.query(`BEGIN`);
   await sql.query(`DELETE FROM allocations`);
   await sql.query(`DELETE FROM consumers`);
-  await sql.query(`INSERT INTO change_log (xid, providers, names)
-    SELECT pg_current_xact_id()::text::bigint, COALESCE(string_agg(id::text, ','), ''), false FROM resource_providers`);
+  await sql.query(LOG_LOCK);
+  await sql.query(`INSERT INTO change_log (providers, names) SELECT COALESCE(string_agg(id::text, ','), ''), false FROM resource_providers`);
   await sql.query(`COMMIT`);
 }
 

@@ -1,7 +1,8 @@
-// The world cache on PostgreSQL replicas (src/db/worldCache.ts, src/db/changeLog.ts): sequence
-// numbers are not commit order there, so two writers held open in the wrong order (the one with
-// the lower number commits last) must both reach the cache; a writer seen in progress whose row is
-// pruned before the cache looks again makes it reload; a notification wakes a replica that is not asked anything; and a lost
+// The world cache on PostgreSQL replicas (src/db/worldCache.ts, src/db/changeLog.ts): a sequence
+// number taken before commit is not commit order there, so the log hands out its numbers under a
+// lock; two writers held open show a second writer waiting for the first to commit before it
+// takes its number, and both reaching the cache; rows pruned before the cache read them
+// make it reload; a notification wakes a replica that is not asked anything; and a lost
 // notification only delays, since every read catches up from the log itself.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.ts';
@@ -18,6 +19,12 @@ const HOSTS = [u(1), u(2), u(3), u(4)];
 async function fitting(side: AppOn, vcpu: number): Promise<string[]> {
   const d = await side.must(CANDIDATES_QUERY, { request: candidatesInput({ groups: [{ resources: { VCPU: vcpu } }] }) });
   return d.allocationCandidates.providerSummaries.map((s: { uuid: string }) => s.uuid).sort();
+}
+
+/** Backends of this schema's writers waiting for the change log's lock. */
+async function waitingOnLogLock(db: Database): Promise<number> {
+  const [row] = await db.reader.$queryRawUnsafe<{ n: bigint }[]>(`SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+  return Number(row.n);
 }
 
 async function generation(side: AppOn, uuid: string): Promise<number> {
@@ -79,31 +86,37 @@ describe('world cache on PostgreSQL replicas', () => {
     expect(await fitting(cached, vcpu)).toEqual(expected);
   }
 
-  it('applies both of two writers held open in the wrong order (the lower number commits last)', async () => {
+  it('hands out log numbers in commit order: a writer that would take the next number waits for the one before to commit', async () => {
     await bothSee(6, []);
-    // First: the later-committing writer also took its transaction id first (it shows as in progress).
+    // Both hold their transactions open; the first has appended its row (and holds the log's lock).
     const first = heldWriter(direct.db, HOSTS[0], await generation(direct, HOSTS[0]), 8);
-    await first.written;
-    await first.append();
     const second = heldWriter(direct.db, HOSTS[1], await generation(direct, HOSTS[1]), 8);
+    await first.written;
     await second.written;
-    await second.append();
-    await second.commit();
-    await bothSee(6, [HOSTS[1]]);
+    await first.append();
+    // The second cannot take a number before the first has committed: it waits on the lock.
+    const secondAppended = second.append();
+    await vi.waitFor(async () => expect(await waitingOnLogLock(direct.db)).toBe(1), { timeout: 10_000 });
+    await bothSee(6, []); // neither is committed
     await first.commit();
+    await secondAppended;
+    await bothSee(6, [HOSTS[0]]);
+    await second.commit();
     await bothSee(6, [HOSTS[0], HOSTS[1]].sort());
+    const seqs = await direct.db.reader.$queryRawUnsafe<{ seq: bigint; providers: string }[]>('SELECT seq, providers FROM change_log ORDER BY seq DESC LIMIT 2');
+    const ids = await direct.db.reader.$queryRawUnsafe<{ id: number; uuid: string }[]>(`SELECT id, uuid FROM resource_providers WHERE uuid IN ('${HOSTS[0]}', '${HOSTS[1]}')`);
+    const byUuid = new Map(ids.map((r) => [r.uuid, String(r.id)]));
+    // The later number is the later commit.
+    expect(seqs.map((r) => r.providers)).toEqual([byUuid.get(HOSTS[1]), byUuid.get(HOSTS[0])]);
 
-    // Then: it took its transaction id after the other one, but its number before (it may lie
-    // beyond the snapshot's xmax rather than in its list of running transactions).
-    const early = heldWriter(direct.db, HOSTS[2], await generation(direct, HOSTS[2]), 8);
-    const late = heldWriter(direct.db, HOSTS[3], await generation(direct, HOSTS[3]), 8);
-    await early.written;
-    await late.written;
-    await late.append();
-    await early.append();
-    await early.commit();
-    await bothSee(6, [HOSTS[0], HOSTS[1], HOSTS[2]].sort());
-    await late.commit();
+    // Writers that committed in any order, with the cache reading between them, all reach it.
+    for (const host of [HOSTS[3], HOSTS[2]]) {
+      const w = heldWriter(direct.db, host, await generation(direct, host), 8);
+      await w.written;
+      await w.append();
+      await bothSee(6, [HOSTS[0], HOSTS[1], ...(host === HOSTS[2] ? [HOSTS[3]] : [])].sort());
+      await w.commit();
+    }
     await bothSee(6, [...HOSTS].sort());
   });
 
@@ -116,13 +129,13 @@ describe('world cache on PostgreSQL replicas', () => {
     await bothSee(9, [HOSTS[0]]);
   });
 
-  it('reloads when a writer it saw in progress committed and its row was pruned before it looked', async () => {
+  it('reloads when rows it had not read were pruned before it looked', async () => {
     await cached.db.feed!.close(); // stays where it is until asked (the last test needs it closed anyway)
     await bothSee(6, [...HOSTS].sort());
     const held = heldWriter(direct.db, HOSTS[0], await generation(direct, HOSTS[0]), 3);
     await held.written;
     await held.append();
-    await bothSee(6, [...HOSTS].sort()); // the cache's position now names the writer as in progress
+    await bothSee(6, [...HOSTS].sort()); // the cache's position is before the writer's row
     await held.commit();
     const reloads = cached.db.cache!.stats.reloads;
     process.env.PLACEMENT_CHANGE_LOG_KEEP = '1';

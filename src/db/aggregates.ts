@@ -18,6 +18,6 @@ export async function setProviderAggregates(tx: WriteTx, uuid: string, generatio
     const ids = numbers(await tx.$queryRaw<{ id: number }[]>`SELECT id FROM aggregates WHERE uuid IN (${P.join(uuids)})`);
     await tx.$executeRaw`INSERT INTO resource_provider_aggregates (resource_provider_id, aggregate_id) VALUES ${P.join(ids.map((r) => P.sql`(${rp.id}, ${r.id})`))}`;
   }
-  await bumpProviderGeneration(tx, rp.id, rp.generation);
+  await bumpProviderGeneration(tx, rp.id, rp.generation, 'AGGREGATES');
   return rp;
 }

@@ -7,7 +7,7 @@ import { DomainError } from '../domain/errors.ts';
 import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
-import { providersChanged, type WriteTx } from './changes.ts';
+import { consumerChanged, providersChanged, type WriteTx } from './changes.ts';
 import { bumpProviderGeneration, expectGeneration, lockProviders, LostRace } from './tx.ts';
 import {
   allocationsOfConsumers,
@@ -160,9 +160,16 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
   }
 
   // In id order, so that concurrent writers touching the same providers queue instead of deadlocking.
-  for (const id of [...seen.keys()].sort((a, b) => a - b)) await bumpProviderGeneration(tx, id, seen.get(id)!);
+  for (const id of [...seen.keys()].sort((a, b) => a - b)) await bumpProviderGeneration(tx, id, seen.get(id)!, 'USAGE');
   // Providers a move left behind keep their generation but not their usage.
-  providersChanged(tx, oldAllocations.map((a) => a.providerId));
+  providersChanged(tx, oldAllocations.map((a) => a.providerId), 'USAGE');
+  for (const w of writes) {
+    const before = existing.get(w.consumerUuid);
+    if (!w.allocations.length && !before) continue; // nothing held, nothing written
+    const held = oldAllocations.filter((a) => a.consumerUuid === w.consumerUuid).map((a) => a.providerId);
+    const holds = w.allocations.map((a) => providers.get(a.providerUuid)!.id);
+    consumerChanged(tx, w.consumerUuid, w.allocations.length ? w.projectId : before!.projectId, !w.allocations.length, [...held, ...holds]);
+  }
   return kept.map((w) => w.consumerUuid);
 }
 
@@ -187,6 +194,7 @@ export async function deleteAllocations(tx: WriteTx, consumerUuid: string): Prom
   const [consumer] = await consumersByUuid(tx, [uuid]);
   if (!consumer) throw new DomainError('NOT_FOUND', `No allocations for consumer ${uuid}`);
   const freed = await tx.$queryRaw<{ id: number }[]>`DELETE FROM allocations WHERE consumer_id = ${consumer.id} RETURNING resource_provider_id AS id`;
-  providersChanged(tx, freed.map((r) => r.id));
+  providersChanged(tx, freed.map((r) => r.id), 'USAGE');
+  consumerChanged(tx, uuid, consumer.projectId, true, freed.map((r) => r.id));
   if ((await tx.$executeRaw`DELETE FROM consumers WHERE id = ${consumer.id} AND generation = ${consumer.generation}`) !== 1) throw new LostRace();
 }

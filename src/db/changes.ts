@@ -1,19 +1,41 @@
 // The write context: every write function takes a WriteTx, which only writeTransaction makes. It is
 // the open Prisma transaction (so reads inside a write take it as a plain Tx) plus the record of
-// what the transaction changed for the candidate search: the providers whose place in a tree,
-// traits, aggregates, inventories or usage it touched (created and deleted ones too), and whether
-// resource class or trait names came or went. writeTransaction appends that record to the change
-// log in the same transaction (changeLog.ts); a write function cannot be called without one.
+// what the transaction changed: per provider, which aspects (so the candidate search's cache knows
+// whom to re-read and the change feed what to announce), the consumers whose allocations were
+// written or removed, and the resource classes and traits created or deleted. writeTransaction
+// appends that record to the change log in the same transaction (changeLog.ts); a write function
+// cannot be called without one.
 import type { Tx } from './client.ts';
+import type { ProviderAspect } from '../domain/changeEvents.ts';
 
-export interface ChangeSet {
-  providers: Set<number>;
-  names: boolean;
+/** A deleted provider as it was: its row is gone by the time the log is written. */
+export interface GoneProvider {
+  uuid: string;
+  rootUuid: string;
+  parentUuid: string | null;
+  generation: number;
 }
 
-export const noChanges = (): ChangeSet => ({ providers: new Set(), names: false });
+export interface ChangeSet {
+  /** What changed per provider id (created and deleted ones too). */
+  aspects: Map<number, Set<ProviderAspect>>;
+  deleted: Map<number, GoneProvider>;
+  /** Consumers whose allocations were written (removed: deleted with them), with their project. */
+  consumers: Map<string, { projectId: string; removed: boolean; providerIds: Set<number> }>;
+  /** Resource classes and traits created or deleted, in order. */
+  catalogue: { kind: 'RESOURCE_CLASS' | 'TRAIT'; name: string; created: boolean }[];
+}
 
-export const isEmpty = (c: ChangeSet) => !c.names && c.providers.size === 0;
+export const noChanges = (): ChangeSet => ({ aspects: new Map(), deleted: new Map(), consumers: new Map(), catalogue: [] });
+
+export const isEmpty = (c: ChangeSet) => c.aspects.size === 0 && c.consumers.size === 0 && c.catalogue.length === 0;
+
+/** A provider's name is not part of what the candidate search reads; every other aspect is. */
+const searchAspect = (a: ProviderAspect) => a !== 'NAME';
+
+/** The providers whose candidate-search state changed: what the world cache re-reads. */
+export const searchProviders = (c: ChangeSet): number[] =>
+  [...c.aspects].filter(([, as]) => [...as].some(searchAspect)).map(([id]) => id);
 
 export interface WriteTx extends Tx {
   /** What this transaction changed so far. */
@@ -43,10 +65,27 @@ export function writeContext(tx: Tx, rowLocks: boolean): WriteTx {
   }) as WriteTx;
 }
 
-export function providersChanged(tx: WriteTx, ids: Iterable<number>): void {
-  for (const id of ids) tx.changes.providers.add(Number(id));
+export function providersChanged(tx: WriteTx, ids: Iterable<number>, aspect: ProviderAspect): void {
+  for (const raw of ids) {
+    const id = Number(raw);
+    let set = tx.changes.aspects.get(id);
+    if (!set) tx.changes.aspects.set(id, (set = new Set()));
+    set.add(aspect);
+  }
 }
 
-export function namesChanged(tx: WriteTx): void {
-  tx.changes.names = true;
+export function providerDeleted(tx: WriteTx, id: number, gone: GoneProvider): void {
+  providersChanged(tx, [id], 'DELETED');
+  tx.changes.deleted.set(Number(id), gone);
+}
+
+/** A consumer's allocations were written or removed; `providerIds`: those it held before or holds now. */
+export function consumerChanged(tx: WriteTx, uuid: string, projectId: string, removed: boolean, providerIds: Iterable<number>): void {
+  const entry = tx.changes.consumers.get(uuid);
+  const ids = new Set([...(entry?.providerIds ?? []), ...[...providerIds].map(Number)]);
+  tx.changes.consumers.set(uuid, { projectId, removed, providerIds: ids });
+}
+
+export function catalogueChanged(tx: WriteTx, kind: 'RESOURCE_CLASS' | 'TRAIT', name: string, created: boolean): void {
+  tx.changes.catalogue.push({ kind, name, created });
 }

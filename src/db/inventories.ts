@@ -60,7 +60,7 @@ export async function setInventories(tx: WriteTx, uuid: string, generation: numb
   const rp = await requireProvider(tx, uuid);
   expectGeneration('provider', uuid, generation, rp.generation);
   await replaceInventories(tx, rp, inputs);
-  await bumpProviderGeneration(tx, rp.id, rp.generation);
+  await bumpProviderGeneration(tx, rp.id, rp.generation, 'INVENTORIES');
   return rp;
 }
 
@@ -68,7 +68,7 @@ export async function setInventory(tx: WriteTx, uuid: string, generation: number
   const rp = await requireProvider(tx, uuid);
   expectGeneration('provider', uuid, generation, rp.generation);
   await writeInventoryRows(tx, rp, await validateInventories(tx, [input]), []);
-  await bumpProviderGeneration(tx, rp.id, rp.generation);
+  await bumpProviderGeneration(tx, rp.id, rp.generation, 'INVENTORIES');
   return rp;
 }
 
@@ -79,7 +79,7 @@ export async function deleteInventory(tx: WriteTx, uuid: string, generation: num
   const current = (await inventoriesOf(tx, [rp.id])).find((i) => i.resourceClass === resourceClass);
   if (!current) throw new DomainError('NOT_FOUND', `Provider ${uuid} has no inventory of ${resourceClass}`);
   await writeInventoryRows(tx, rp, [], [current.resourceClassId]);
-  await bumpProviderGeneration(tx, rp.id, rp.generation);
+  await bumpProviderGeneration(tx, rp.id, rp.generation, 'INVENTORIES');
   return rp;
 }
 
@@ -87,7 +87,7 @@ export async function deleteAllInventories(tx: WriteTx, uuid: string, generation
   const rp = await requireProvider(tx, uuid);
   if (generation != null) expectGeneration('provider', uuid, generation, rp.generation);
   await replaceInventories(tx, rp, []);
-  await bumpProviderGeneration(tx, rp.id, rp.generation);
+  await bumpProviderGeneration(tx, rp.id, rp.generation, 'INVENTORIES');
   return rp;
 }
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
-import { providersChanged, type WriteTx } from './changes.ts';
+import { providerDeleted, providersChanged, type WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
@@ -35,7 +35,7 @@ export async function createProvider(tx: WriteTx, input: { name: string; uuid?: 
   await assertNameFree(tx, name);
   const created = await tx.resourceProvider.create({ data: { uuid, name, parentId: parent?.id ?? null, rootId: parent?.rootId ?? null } });
   if (!parent) await tx.$executeRaw`UPDATE resource_providers SET root_provider_id = id WHERE id = ${created.id}`;
-  providersChanged(tx, [created.id]);
+  providersChanged(tx, [created.id], 'CREATED');
   return (await providersByUuid(tx, [uuid]))[0];
 }
 
@@ -50,6 +50,7 @@ export async function updateProvider(tx: WriteTx, input: { uuid: string; name?: 
     const name = parse(schemas.providerName, input.name, 'name');
     await assertNameFree(tx, name, rp.id);
     await tx.$executeRaw`UPDATE resource_providers SET name = ${name}, updated_at = CURRENT_TIMESTAMP WHERE id = ${rp.id}`;
+    providersChanged(tx, [rp.id], 'NAME');
   }
   if (input.parentUuid !== undefined && input.parentUuid !== rp.parentUuid) {
     const parent = input.parentUuid === null ? null : await requireParent(tx, input.parentUuid);
@@ -58,7 +59,7 @@ export async function updateProvider(tx: WriteTx, input: { uuid: string; name?: 
     const moving = [...subtreeIds(await treesOf(tx, [rp.rootId]), rp.id)];
     await tx.$executeRaw`UPDATE resource_providers SET parent_provider_id = ${parent?.id ?? null}, updated_at = CURRENT_TIMESTAMP WHERE id = ${rp.id}`;
     await tx.$executeRaw`UPDATE resource_providers SET root_provider_id = ${newRoot} WHERE id IN (${P.join(moving)})`;
-    providersChanged(tx, moving);
+    providersChanged(tx, moving, 'TREE');
   }
   return (await providersByUuid(tx, [rp.uuid]))[0];
 }
@@ -82,7 +83,7 @@ export async function deleteProvider(tx: WriteTx, uuid: string): Promise<Provide
   if (allocations > 0) throw new DomainError('PROVIDER_IN_USE', `Unable to delete provider ${uuid}: it has allocations`);
   // Inventories, trait and aggregate links go with it (ON DELETE CASCADE).
   await tx.$executeRaw`DELETE FROM resource_providers WHERE id = ${rp.id}`;
-  providersChanged(tx, [rp.id]);
+  providerDeleted(tx, rp.id, rp);
   return rp;
 }
 

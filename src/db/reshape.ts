@@ -28,7 +28,7 @@ export async function reshape(tx: WriteTx, inventories: readonly ProviderInvento
   for (const { rp, wanted, generation } of plans) {
     expectGeneration('provider', rp.uuid, generation, rp.generation);
     await writeInventoryRows(tx, rp, wanted, []);
-    await bumpProviderGeneration(tx, rp.id, rp.generation);
+    await bumpProviderGeneration(tx, rp.id, rp.generation, 'INVENTORIES');
   }
   await writeAllocations(tx, allocations);
   for (const { rp, wanted } of plans) {

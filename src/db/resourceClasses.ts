@@ -1,6 +1,6 @@
 // Resource classes: standard ones are seeded and read-only; CUSTOM_ ones are created and deleted here.
 import type { Tx } from './client.ts';
-import { namesChanged, type WriteTx } from './changes.ts';
+import { catalogueChanged, type WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isCustomName, parse, schemas } from '../domain/names.ts';
 import { FIRST_CUSTOM_CLASS_ID } from '../domain/standard.ts';
@@ -28,7 +28,7 @@ async function insertClass(tx: WriteTx, name: string): Promise<ResourceClassRow>
   const [{ next }] = numbers(await tx.$queryRaw<{ next: number | null }[]>`SELECT MAX(id) + 1 AS next FROM resource_classes WHERE id >= ${FIRST_CUSTOM_CLASS_ID}`);
   const id = next ?? FIRST_CUSTOM_CLASS_ID;
   await tx.$executeRaw`INSERT INTO resource_classes (id, name) VALUES (${id}, ${name})`;
-  namesChanged(tx);
+  catalogueChanged(tx, 'RESOURCE_CLASS', name, true);
   return { id, name };
 }
 
@@ -53,6 +53,6 @@ export async function deleteResourceClass(tx: WriteTx, name: string): Promise<Re
     throw new DomainError('CLASS_IN_USE', `Resource class ${name} is used by inventories and cannot be deleted`);
   }
   await tx.$executeRaw`DELETE FROM resource_classes WHERE id = ${existing.id}`;
-  namesChanged(tx);
+  catalogueChanged(tx, 'RESOURCE_CLASS', name, false);
   return existing;
 }

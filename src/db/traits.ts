@@ -1,7 +1,7 @@
 // Traits: the catalogue (standard read-only, CUSTOM_ created/deleted) and each provider's set.
 import { Prisma as P } from './generated/client.ts';
 import type { Tx } from './client.ts';
-import { namesChanged, type WriteTx } from './changes.ts';
+import { catalogueChanged, type WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isCustomName, parse, schemas } from '../domain/names.ts';
 import { assertKnown } from '../domain/messages.ts';
@@ -48,7 +48,7 @@ export async function ensureTrait(tx: WriteTx, name: string): Promise<{ trait: T
   if (!isCustomName(name)) throw new DomainError('STANDARD_READ_ONLY', `${name} is not a CUSTOM_ name: only custom traits can be created`);
   parse(schemas.customName, name, 'trait name');
   await tx.$executeRaw`INSERT INTO traits (name) VALUES (${name})`;
-  namesChanged(tx);
+  catalogueChanged(tx, 'TRAIT', name, true);
   return { trait: (await findTrait(tx, name))!, created: true };
 }
 
@@ -59,7 +59,7 @@ export async function deleteTrait(tx: WriteTx, name: string): Promise<TraitRow> 
   const [{ n }] = numbers(await tx.$queryRaw<{ n: number }[]>`SELECT COUNT(*) AS n FROM resource_provider_traits WHERE trait_id = ${existing.id}`);
   if (n > 0) throw new DomainError('TRAIT_IN_USE', `Trait ${name} is set on providers and cannot be deleted`);
   await tx.$executeRaw`DELETE FROM traits WHERE id = ${existing.id}`;
-  namesChanged(tx);
+  catalogueChanged(tx, 'TRAIT', name, false);
   return existing;
 }
 
@@ -74,6 +74,6 @@ export async function setProviderTraits(tx: WriteTx, uuid: string, generation: n
   if (unique.length) {
     await tx.$executeRaw`INSERT INTO resource_provider_traits (resource_provider_id, trait_id) VALUES ${P.join(unique.map((n) => P.sql`(${rp.id}, ${ids.get(n)})`))}`;
   }
-  await bumpProviderGeneration(tx, rp.id, rp.generation);
+  await bumpProviderGeneration(tx, rp.id, rp.generation, 'TRAITS');
   return rp;
 }

@@ -6,6 +6,7 @@ import { Prisma as P } from './generated/client.ts';
 import { connectTimeoutMs, type Database, type Tx } from './client.ts';
 import { isEmpty, providersChanged, writeContext, type WriteTx } from './changes.ts';
 import { appendChanges } from './changeLog.ts';
+import type { ProviderAspect } from '../domain/changeEvents.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
 export class LostRace extends Error {}
@@ -69,10 +70,10 @@ export async function writeTransaction<T>(db: Database, work: (tx: WriteTx) => P
  * Bumps a provider's generation if it still is `seen`, else reports the lost race. Every write that
  * concerns a provider goes through here, so concurrent writers serialise on the generation.
  */
-export async function bumpProviderGeneration(tx: WriteTx, providerId: number, seen: number): Promise<number> {
+export async function bumpProviderGeneration(tx: WriteTx, providerId: number, seen: number, aspect: ProviderAspect): Promise<number> {
   const changed = await tx.$executeRaw`UPDATE resource_providers SET generation = generation + 1, updated_at = CURRENT_TIMESTAMP WHERE id = ${providerId} AND generation = ${seen}`;
   if (changed !== 1) throw new LostRace();
-  providersChanged(tx, [providerId]);
+  providersChanged(tx, [providerId], aspect);
   return seen + 1;
 }
 

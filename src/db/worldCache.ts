@@ -7,8 +7,7 @@
 // connection, which changes only when another connection (our writer, another process) committed.
 // Starting, a pruned log past this cache's position, or invalidate() reload everything.
 import type { Tx } from './client.ts';
-import { isEmpty, type ChangeSet } from './changes.ts';
-import { readLog, type LogPosition } from './changeLog.ts';
+import { readLog, type LogPosition, type LogRead } from './changeLog.ts';
 import { readProviders, type Dialect } from './candidates.ts';
 import { assertNamesKnown, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { indexTrees, sameStructure, selectWorld, type WorldTrees } from '../domain/candidates/trees.ts';
@@ -84,13 +83,13 @@ export class WorldCache {
     if (this.dialect === 'sqlite') {
       const [row] = await this.reader.$queryRawUnsafe<{ data_version: number | bigint }[]>('PRAGMA data_version');
       const version = Number(row.data_version);
-      if (version === this.dataVersion && this.position) return;
+      if (version === this.dataVersion && this.position !== null) return;
       this.dataVersion = version;
     }
-    const read = this.position ? await readLog(this.reader, this.dialect, this.position) : null;
+    const read = this.position !== null ? await readLog(this.reader, this.position) : null;
     try {
       if (!read?.changes) await this.reload();
-      else if (!isEmpty(read.changes)) await this.apply(read.changes);
+      else if (read.changes.names || read.changes.providers.size) await this.apply(read.changes);
       if (read) this.position = read.position;
     } catch (err) {
       // A failed SQLite catch-up must look again next time, though data_version will not have moved.
@@ -102,7 +101,7 @@ export class WorldCache {
   /** Everything, read after taking the position: the world is at least as new as the position says. */
   private async reload(): Promise<void> {
     this.position = null;
-    const { position } = await readLog(this.reader, this.dialect, null);
+    const { position } = await readLog(this.reader, null);
     await this.readNames();
     this.stats.reloads++;
     const all = await readProviders(this.reader, this.dialect, null, this.classes);
@@ -113,7 +112,7 @@ export class WorldCache {
   }
 
   /** Re-reads what changed: the current state, so a change applied twice does no harm. */
-  private async apply(changes: ChangeSet): Promise<void> {
+  private async apply(changes: NonNullable<LogRead['changes']>): Promise<void> {
     if (changes.names) await this.readNames();
     if (changes.providers.size) {
       const ids = [...changes.providers];
