@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/client.ts';
+import { LOG_LOCK_SQL } from '../src/db/changeLog.ts';
 
 export const testingPostgres = () => process.env.TEST_DB === 'postgres';
 
@@ -60,7 +61,12 @@ export async function schemaSession(url: string): Promise<pg.Client> {
 export async function emptyDatabase(db: Database): Promise<void> {
   const tables = ['allocations', 'consumers', 'resource_provider_traits', 'resource_provider_aggregates', 'inventories', 'resource_providers'];
   if (db.kind === 'postgres') {
-    await db.writer.$executeRawUnsafe(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+    // Logged like a write, so change tokens (the memo without a cache, ETags) move on.
+    await db.writer.$transaction([
+      db.writer.$executeRawUnsafe(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`),
+      db.writer.$executeRawUnsafe(LOG_LOCK_SQL),
+      db.writer.$executeRawUnsafe(`INSERT INTO change_log (providers, names) VALUES ('', true)`),
+    ]);
     db.cache?.invalidate();
     return;
   }

@@ -5,7 +5,7 @@
 import type { Database, Tx } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { loadWorld } from '../db/candidates.ts';
-import { postgresChangeToken } from '../db/answerMemo.ts';
+import { logPosition } from '../db/changeLog.ts';
 import { requestKey, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { searchCandidates, type Candidate, type CandidatesResult } from '../domain/candidates/search.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
@@ -110,9 +110,10 @@ export async function findCandidates(s: Service, req: CandidatesRequest): Promis
   const source = (await worldSources(s))(req);
   const answer = () => search(s, req, source, view);
   // The same question about an unchanged database has the same answer (randomised ones aside).
-  // Without a cache, the token costs one statement.
+  // Without a cache on PostgreSQL, the token is the change log's position: one statement. (SQLite
+  // numbers its log MAX + 1, so a log emptied by hand would give old numbers again.)
   if (req.randomize || !s.config.candidateMemo) return answer();
-  const token = s.db.cache?.changeToken ?? (s.db.kind === 'postgres' ? await postgresChangeToken(s.db.reader) : null);
+  const token = s.db.cache?.changeToken ?? (s.db.kind === 'postgres' ? `log:${await logPosition(s.db.reader)}` : null);
   if (token === null) return answer();
   return s.db.memo.get(token, requestKey(req), answer, (a) => a.allocationRequests.length <= MEMO_MAX_CANDIDATES);
 }

@@ -24,13 +24,3 @@ export class AnswerMemo {
     return answer;
   }
 }
-
-/**
- * PostgreSQL's change token: the current transaction snapshot (xmin:xmax:in-progress xids). Only
- * writing transactions take ids, so it stays the same exactly while nothing could have been
- * written; any write anywhere in the cluster changes it, which is only ever too careful.
- */
-export async function postgresChangeToken(db: Tx): Promise<string> {
-  const [row] = await db.$queryRaw<{ token: string }[]>`SELECT pg_current_snapshot()::text AS token`;
-  return `pg:${row.token}`;
-}
