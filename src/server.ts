@@ -31,6 +31,9 @@ server.on('error', (err: NodeJS.ErrnoException) => {
 server.listen(port, host, () => {
   const { port: bound } = server.address() as AddressInfo;
   log('info', 'placement-graphql listening', { url: `http://${host}:${bound}/graphql`, database: db.kind, auth: config.auth.mode });
+  // Load the candidate world now rather than in the first scheduler's request (which would wait for
+  // it); if this fails, that request loads it and reports why.
+  db.cache?.fresh().catch(() => undefined);
 });
 
 // Graceful shutdown: refuse new writes, let requests in flight finish, then close the database.
