@@ -97,7 +97,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     maxRequestBodySize: config.limits.bodyBytes,
     // No file uploads (the schema has no Upload scalar): multipart bodies are refused, not parsed.
     multipart: false,
-    cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true, methods: ['POST', 'GET', 'OPTIONS'] } : false,
+    cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true, methods: ['POST', 'GET', 'OPTIONS'], exposedHeaders: ['etag'] } : false,
     plugins: [
       // First: its onResponse may replace an answer, which the others then decorate.
       requestRules(config.limits),

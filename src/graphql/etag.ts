@@ -18,6 +18,7 @@ import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import type { Context } from './builder.ts';
 import { printedSchema } from './schema.ts';
+import { standardResourceClasses, standardTraits } from '../domain/standard.ts';
 
 /** Headers that change a GET answer: the credentials (authenticate.ts reads only Authorization) and the media type. */
 const VARY = 'authorization, accept';
@@ -54,8 +55,11 @@ function asksChangeToken(document: DocumentNode): boolean {
 }
 
 export function conditionalGets(config: Config): Plugin<Context> {
-  // This build and its answer-shaping settings (the credentials' settings left out: identity is hashed per request).
-  const build = createHash('sha256').update(printedSchema()).update(JSON.stringify({ ...config, auth: config.auth.mode })).digest('base64url');
+  // This build and its answer-shaping settings (the credentials' settings left out: identity is hashed
+  // per request). The standard names too: a newer list is seeded at start without a change-log row.
+  const build = createHash('sha256')
+    .update(JSON.stringify([printedSchema(), { ...config, auth: config.auth.mode }, standardResourceClasses, standardTraits]))
+    .digest('base64url');
   const pending = new WeakMap<Request, Conditional>();
 
   return {
@@ -66,8 +70,9 @@ export function conditionalGets(config: Config): Plugin<Context> {
       const get = ctx.request.method === 'GET';
       // Read the position first, so changeToken (and the tag) never name a state later than the answer's.
       if (!get && !asksChangeToken(args.document)) return;
-      const position = await ctx.changePosition();
-      if (!get) return;
+      // A database that does not answer fails the request's resolvers with their coded errors; untagged.
+      const position = await ctx.changePosition().catch(() => null);
+      if (!get || position === null) return;
 
       const { query, variables, operationName, extensions } = ctx.params;
       const who = ctx.identity ? [ctx.identity.subject, ctx.identity.role, ctx.identity.projectId ?? null] : null;
