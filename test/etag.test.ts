@@ -150,6 +150,14 @@ describe('conditional GET', () => {
     }
   });
 
+  it('tags JSON answers only, not an event stream', async () => {
+    const res = await get('reader', '{ changeToken }', { accept: 'text/event-stream', 'if-none-match': '*' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBeNull();
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    await res.text();
+  });
+
   it('a GET without the CSRF header is still refused', async () => {
     const res = await app.fetch(`http://test/graphql?query=${encodeURIComponent('{ changeToken }')}`, { headers: { ...auth('reader'), 'if-none-match': '*' } });
     expect(res.status).toBe(403);

@@ -99,23 +99,19 @@ export function conditionalGets(config: Config): Plugin<Context> {
 
     onResponse({ request, response, setResponse, fetchAPI }) {
       const state = pending.get(request);
-      const tagged = state && response.status === 200 && (state.skipped || state.ok);
-      if (!tagged) {
+      // Single JSON answers only (not an event stream or multipart one, which no poller revalidates).
+      const json = /^application\/(graphql-response\+)?json/.test(response.headers.get('content-type') ?? '');
+      if (!state || response.status !== 200 || !json || !(state.skipped || state.ok)) {
         // Answers change with every write; mutations, errors and POSTs may not be kept by anyone.
         response.headers.set('cache-control', 'no-store');
         return;
       }
-      if (!state.matched) {
-        response.headers.set('etag', state.tag);
-        response.headers.set('cache-control', 'private, no-cache');
-        response.headers.append('vary', VARY);
-        return;
-      }
-      const headers = new fetchAPI.Headers(response.headers);
-      for (const name of ['content-type', 'content-length']) headers.delete(name);
+      const headers = state.matched ? new fetchAPI.Headers(response.headers) : response.headers;
       headers.set('etag', state.tag);
       headers.set('cache-control', 'private, no-cache');
       headers.append('vary', VARY);
+      if (!state.matched) return;
+      for (const name of ['content-type', 'content-length']) headers.delete(name);
       setResponse(new fetchAPI.Response(null, { status: 304, headers }));
     },
   };
