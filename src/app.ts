@@ -13,6 +13,8 @@ import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
 import { csrfPrevention } from './auth/csrf.ts';
+import { conditionalGets } from './graphql/etag.ts';
+import { logPosition } from './db/changeLog.ts';
 import { log, requestContext } from './log.ts';
 
 export interface AppOptions {
@@ -22,6 +24,12 @@ export interface AppOptions {
   logRequests?: boolean;
 }
 
+
+/** `f`'s first answer, for every later call too. */
+const once = <T>(f: () => Promise<T>) => {
+  let answer: Promise<T> | undefined;
+  return () => (answer ??= f());
+};
 
 export function createApp(db: Database, config: Config = configFromEnv(), options: AppOptions = {}) {
   const authenticate = createAuthenticator(config.auth);
@@ -48,8 +56,6 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
         const ms = Math.round((performance.now() - (started.get(request) ?? performance.now())) * 10) / 10;
         log('info', 'request', { requestId: requestIds.get(request), method: request.method, path: new URL(request.url).pathname, status: response.status, ms });
       }
-      // Answers change with every write: no proxy or browser may cache them.
-      response.headers.set('cache-control', 'no-store');
     },
   };
 
@@ -80,7 +86,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     graphqlEndpoint: '/graphql',
     context: async ({ request }) => {
       try {
-        return { db, config, identity: await authenticate(request), requestId: requestIds.get(request) };
+        return { db, config, identity: await authenticate(request), requestId: requestIds.get(request), changePosition: once(() => logPosition(db.reader)) };
       } catch (err) {
         if (err instanceof BadCredentials) throw new GraphQLError(`Invalid credentials: ${err.message}.`, { extensions: { code: 'UNAUTHENTICATED' } });
         throw err;
@@ -91,10 +97,12 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     maxRequestBodySize: config.limits.bodyBytes,
     // No file uploads (the schema has no Upload scalar): multipart bodies are refused, not parsed.
     multipart: false,
-    cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true, methods: ['POST', 'GET', 'OPTIONS'] } : false,
+    cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true, methods: ['POST', 'GET', 'OPTIONS'], exposedHeaders: ['etag'] } : false,
     plugins: [
       // First: its onResponse may replace an answer, which the others then decorate.
       requestRules(config.limits),
+      // Before `operations`, so a 304 it makes still gets the request id; it sets cache-control on every answer.
+      conditionalGets(config),
       operations,
       readiness,
       csrfPrevention(),

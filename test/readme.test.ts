@@ -68,6 +68,11 @@ describe('README walk-through', () => {
     expect(sh(line('/readyz')!)).toBe('ready');
   });
 
+  it('shows a poll answered 304 when nothing changed', () => {
+    const block = /## Polling and caching[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1];
+    expect(sh(block).trim()).toBe('304');
+  });
+
   it('answers a request with no usable query with a coded 4xx saying how to send one', () => {
     // JSON without a content type: curl sends it as a form, so there is no query field.
     const [noType, noTypeStatus] = sh(`curl -s -w '\\n%{http_code}' ${README_ORIGIN}/graphql -H 'x-graphql-yoga-csrf: 1' -d '{"query": "{ __typename }"}'`).split('\n');

@@ -97,6 +97,7 @@ const QUERY_VARIANTS: Record<QueryName, Variant[]> = {
     { name: 'own project', args: () => 'projectId: "p1"', owner: 'own' },
     { name: 'another project', args: () => 'projectId: "p2"', owner: 'other' },
   ],
+  changeToken: [{ name: 'position', args: () => '' }],
 };
 
 // An input for each mutation that gets past authorisation; most then fail a rule, so the fixture

@@ -63,6 +63,8 @@ export const QUERY_ACCESS = {
   consumer: 'signed-in',
   /** `project`: of the projectId argument. */
   usages: 'project',
+  /** A number, no data: every signed-in caller may poll it (and resume a subscription from it). */
+  changeToken: 'signed-in',
 } as const satisfies Record<string, Access>;
 
 export const MUTATION_ACCESS = {

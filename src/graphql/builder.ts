@@ -19,6 +19,8 @@ export interface Context {
   /** Null when the request carried no credentials. */
   identity: Identity | null;
   requestId?: string;
+  /** The change log's position when this request first asked (src/graphql/etag.ts asks before executing). */
+  changePosition: () => Promise<bigint>;
 }
 
 type Types = {

@@ -71,6 +71,7 @@ const page = { first: 10, after: '1', last: 10, before: '9999' };
 
 export const baselines: Record<string, Record<string, unknown>> = {
   'Query.allocationCandidates': { request: candidates },
+  'Query.changeToken': {},
   'Query.consumer': { uuid: CONSUMER },
   'Query.node': { id: gid('ResourceProvider', HOST) },
   'Query.nodes': { ids: [gid('ResourceProvider', HOST), gid('Consumer', CONSUMER)] },
