@@ -97,7 +97,7 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
   await writer.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await writer.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   await reader.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-  await seedStandardNames(writer);
+  await seedStandardNames(writer, 'sqlite');
   return {
     kind: 'sqlite',
     writer,
@@ -188,7 +188,7 @@ async function openPostgres(url: string): Promise<Database> {
     await applyMigrations(pgMigrationFactory(url));
     const stats = { statements: 0 };
     const client = new PgPrismaClient({ adapter: counting(pgFactory(url), stats) }) as unknown as PrismaClient;
-    await seedStandardNames(client);
+    await seedStandardNames(client, 'postgres');
     // The cache reads through a connection of its own (see WorldCache), and listens on another.
     const cacheClient = worldCacheOn() ? (new PgPrismaClient({ adapter: counting(pgFactory(url, 1), stats) }) as unknown as PrismaClient) : null;
     const cache = cacheClient && new WorldCache(cacheClient, 'postgres');
