@@ -1,5 +1,7 @@
 // Entry point: open (and migrate) the database, serve the API on HOST:PORT (PORT=0: any free port).
 import { createServer } from 'node:http';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from './db/client.ts';
 import { writeStats } from './db/tx.ts';
@@ -18,6 +20,26 @@ if (config.auth.mode === 'none' && !(await isLoopbackHost(host))) {
   process.exit(2);
 }
 
+/**
+ * Migrations run in a child process: Prisma's schema engine (wasm, about 33 MiB) cannot be freed
+ * once loaded, and a server that migrated would keep it for life. openDatabase then finds the
+ * database up to date and never loads it here. Its output is the child's; a failure stops the start.
+ */
+async function migrateInChild(): Promise<void> {
+  const script = fileURLToPath(new URL(`./cli/migrate${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
+    child.on('error', () => resolve(null));
+    child.on('exit', resolve);
+  });
+  if (code !== 0) {
+    log('fatal', 'could not migrate the database; see the error above', { database: (process.env.DATABASE_URL ?? '').replace(/\/\/[^@/]*@/, '//***@') });
+    process.exit(1);
+  }
+}
+
+await migrateInChild();
 const db = await openDatabase();
 let draining = false;
 const app = createApp(db, config, { draining: () => draining, logRequests: process.env.LOG_REQUESTS !== 'off' });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigration, applyMigrations, layoutFor, prismaDir } from '../src/db/migrator.ts';
 import { pgMigrationFactory } from '../src/db/client.ts';
@@ -44,5 +45,21 @@ describe('PostgreSQL migrations', () => {
 
   it('applies nothing more to a schema already migrated', async () => {
     expect(await applyMigrations(pgMigrationFactory(url()))).toEqual([]);
+  });
+});
+
+describe('npm run db:migrate on PostgreSQL', () => {
+  it('migrates the DATABASE_URL it is given, then finds it up to date', async () => {
+    const target = `cli_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const url = `${base}${base.includes('?') ? '&' : '?'}schema=${target}`;
+    const run = () => execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
+    try {
+      expect(run()).toMatch(/^Applied: .*_init/);
+      expect(run()).toBe('Database is up to date.\n');
+      const tables = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [target]);
+      expect(tables.rows.map((r) => r.table_name)).toContain('change_log');
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${target} CASCADE`);
+    }
   });
 });

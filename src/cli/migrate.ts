@@ -1,8 +1,12 @@
-// `npm run db:migrate`: applies pending migrations to DATABASE_URL (the server also does this on start).
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { applyMigrations } from '../db/migrator.ts';
-import { DEFAULT_DATABASE_URL, sqlitePath } from '../db/client.ts';
+// `npm run db:migrate`: applies pending migrations to DATABASE_URL, SQLite or PostgreSQL. The server
+// runs it as a child process on start (src/server.ts): the schema engine it loads is then freed
+// with the child instead of staying in the server's memory.
+import { migrateDatabase } from '../db/client.ts';
 
-const file = sqlitePath(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-const applied = await applyMigrations(new PrismaBetterSqlite3({ url: `file:${file}` }));
-console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+try {
+  const applied = await migrateDatabase();
+  console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+} catch (err) {
+  console.error(`Migration failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+}

@@ -82,14 +82,29 @@ function sqliteFactory(file: string): SqlMigrationAwareDriverAdapterFactory {
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
-export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Promise<Database> {
-  if (isPostgresUrl(url)) return openPostgres(url);
-  if (!url.startsWith('file:')) {
+function assertSupported(url: string): void {
+  if (!isPostgresUrl(url) && !url.startsWith('file:')) {
     throw new Error(`Unsupported DATABASE_URL scheme: ${url.split(':')[0]} (use file:... for SQLite or postgresql://... )`);
   }
+}
+
+/**
+ * Applies pending migrations to the database at `url`; the names applied. On PostgreSQL under an
+ * advisory lock: replicas starting together never run migrations side by side.
+ */
+export async function migrateDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Promise<string[]> {
+  assertSupported(url);
+  if (isPostgresUrl(url)) return withMigrationLock(url, () => applyMigrations(pgMigrationFactory(url)));
   const file = sqlitePath(url);
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  await applyMigrations(sqliteFactory(file));
+  return applyMigrations(sqliteFactory(file));
+}
+
+export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Promise<Database> {
+  assertSupported(url);
+  if (isPostgresUrl(url)) return openPostgres(url);
+  const file = sqlitePath(url);
+  await migrateDatabase(url);
 
   const stats = { statements: 0 };
   const writer = new PrismaClient({ adapter: counting(sqliteFactory(file), stats) });
@@ -178,13 +193,22 @@ export function pgMigrationFactory(url: string): SqlMigrationAwareDriverAdapterF
  * Many stateless replicas share one PostgreSQL database. Whichever starts first migrates it while
  * holding an advisory lock, so replicas starting together never run migrations side by side.
  */
-async function openPostgres(url: string): Promise<Database> {
+async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
   const { schema, ...pool } = postgresPoolConfig(url);
   const lock = new pg.Client({ connectionString: pool.connectionString, connectionTimeoutMillis: pool.connectionTimeoutMillis });
   await lock.connect();
   try {
     if (schema) await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '')}"`);
     await lock.query('SELECT pg_advisory_lock(7266823)');
+    return await work();
+  } finally {
+    await lock.end();
+  }
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const { schema, ...pool } = postgresPoolConfig(url);
+  return withMigrationLock(url, async () => {
     await applyMigrations(pgMigrationFactory(url));
     const stats = { statements: 0 };
     const client = new PgPrismaClient({ adapter: counting(pgFactory(url), stats) }) as unknown as PrismaClient;
@@ -209,7 +233,5 @@ async function openPostgres(url: string): Promise<Database> {
         await Promise.all([feed.close(), client.$disconnect(), cacheClient?.$disconnect()]);
       },
     };
-  } finally {
-    await lock.end();
-  }
+  });
 }
