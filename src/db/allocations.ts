@@ -8,7 +8,7 @@ import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
 import { providersChanged, type WriteTx } from './changes.ts';
-import { bumpProviderGeneration, expectGeneration, lockProviders, LostRace } from './tx.ts';
+import { bumpProviderGenerations, expectGeneration, lockProviders, LostRace } from './tx.ts';
 import {
   allocationsOfConsumers,
   classIds,
@@ -159,8 +159,7 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
     if ((await tx.$executeRaw`DELETE FROM consumers WHERE id = ${c.id} AND generation = ${c.generation}`) !== 1) throw new LostRace();
   }
 
-  // In id order, so that concurrent writers touching the same providers queue instead of deadlocking.
-  for (const id of [...seen.keys()].sort((a, b) => a - b)) await bumpProviderGeneration(tx, id, seen.get(id)!);
+  await bumpProviderGenerations(tx, seen);
   // Providers a move left behind keep their generation but not their usage.
   providersChanged(tx, oldAllocations.map((a) => a.providerId));
   return kept.map((w) => w.consumerUuid);
