@@ -74,7 +74,7 @@ export function selectWorld(
 
   const truncated = maxRoots !== undefined && direct === maxRoots;
   // Every tree matters (the usual unlimited request): the whole world as it is, in id order.
-  if (roots.size === trees.roots.length) return { providers, classIds, truncated };
+  if (roots.size === trees.roots.length) return { providers, classIds, truncated, aggregateMembers: trees.byAggregate };
   const chosen = new Map<number, WorldProvider>();
   const ids = [...roots].flatMap((root) => trees.members.get(root)!).sort((a, b) => a - b);
   for (const id of ids) chosen.set(id, providers.get(id)!);
