@@ -86,6 +86,8 @@ export interface Prechecked {
   consumers: ReadonlyMap<string, ConsumerRow>;
   /** Every provider written to, by uuid: its id and generation, locked. */
   providers: ReadonlyMap<string, { id: number; generation: number }>;
+  /** Ids of every resource class written, by name (as the providers' inventories name them). */
+  classes: ReadonlyMap<string, number>;
 }
 
 type WrittenProvider = Pick<ProviderRow, 'id' | 'uuid' | 'generation'>;
@@ -110,7 +112,7 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
   const missing = providerUuids.filter((u) => !providers.has(u));
   if (missing.length) throw noSuchProviders(missing);
   const classNames = [...new Set(writes.flatMap((w) => w.allocations.flatMap((a) => a.resources.map((r) => r.resourceClass))))];
-  const classes = await classIds(tx, classNames);
+  const classes = pre && classNames.every((n) => pre.classes.has(n)) ? pre.classes : await classIds(tx, classNames);
   assertKnown('resource class', classNames, (n) => classes.has(n));
 
   const oldConsumers = [...existing.values()];
