@@ -178,7 +178,9 @@ export class ClaimPipeline {
       }
     }
     const consumers = new Map((await consumersByUuid(tx, [...new Set(uuids.values())])).map((c) => [c.uuid, c]));
-    const sources = await worldSources(batch[0].job.service, tx);
+    // Each batch looks first at trees from a random place on: batches of other replicas then
+    // rarely pick (and lock) the same providers, and need not wait for each other's commits.
+    const sources = await worldSources(batch[0].job.service, tx, Math.random());
     // Room this batch has taken so far, by provider id and class: what the next claim's search adds.
     const taken = new Map<number, Map<string, number>>();
     const adjust = (world: LoadedWorld): LoadedWorld => (taken.size ? { ...world, providers: withUsage(world.providers, taken) } : world);
@@ -220,15 +222,28 @@ export class ClaimPipeline {
       }
     }
 
+    let locked = new Map<number, number>();
+    let classes = new Map<string, number>();
     if (picks.size) {
-      for (const w of await this.recheck(tx, picks)) {
+      const checked = await this.recheck(tx, picks);
+      ({ locked, classes } = checked);
+      for (const w of checked.lost) {
         picks.delete(w);
         outcomes.set(w, { again: 'race' });
       }
     }
     if (picks.size) {
+      // What recheck did (consumers read, providers locked, capacity checked) writeAllocations need not do again.
+      const providers = new Map<string, { id: number; generation: number }>();
+      for (const p of picks.values()) {
+        p.candidate.allocations.forEach((a, i) => providers.set(p.view.allocations[i].providerUuid, { id: a.rp, generation: locked.get(a.rp)! }));
+      }
       try {
-        await writeAllocations(tx, [...picks.values()].map((p) => p.write));
+        await writeAllocations(
+          tx,
+          [...picks.values()].map((p) => p.write),
+          { consumers, providers, classes },
+        );
       } catch (err) {
         // Every generation was checked in this transaction: a conflict now is a consumer another
         // replica created meanwhile (a copy of a claim). The batch runs again and sees it.
@@ -284,9 +299,13 @@ export class ClaimPipeline {
   /**
    * Locks the providers picked (PostgreSQL: FOR UPDATE, in id order) and checks every pick against
    * the database, in batch order, with the earlier picks counted. Returns the claims whose room is
-   * gone (another replica took it after the search read the world): they run again.
+   * gone (another replica took it after the search read the world): they run again; and the
+   * generations of the providers locked and the ids of their inventories' classes.
    */
-  private async recheck(tx: WriteTx, picks: Map<Waiting<Claim>, Pick>): Promise<Waiting<Claim>[]> {
+  private async recheck(
+    tx: WriteTx,
+    picks: Map<Waiting<Claim>, Pick>,
+  ): Promise<{ lost: Waiting<Claim>[]; locked: Map<number, number>; classes: Map<string, number> }> {
     const ids = [...new Set([...picks.values()].flatMap((p) => p.candidate.allocations.map((a) => a.rp)))];
     const locked = await lockProviders(tx, ids);
     const rewritten = [...picks.values()].flatMap((p) => (p.old ? [p.old.id] : []));
@@ -304,7 +323,7 @@ export class ClaimPipeline {
       }
       for (const { k, amount } of parts) used.set(k, (used.get(k) ?? 0) + amount);
     }
-    return lost;
+    return { lost, locked, classes: new Map(inventories.map((i) => [i.resourceClass, i.resourceClassId])) };
   }
 }
 

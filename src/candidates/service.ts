@@ -88,13 +88,14 @@ const ROOTS_PER_CANDIDATE = 2;
 /**
  * World sources for requests answered from one state of the database: the world cache brought up to
  * date once, or the database, each request's read made once. `tx`: an open write transaction to
- * read in (its own connection would wait, and it must see what it locked).
+ * read in (its own connection would wait, and it must see what it locked). `start`: where a
+ * limited pass over the cache's trees begins (see selectWorld), for callers to whom any trees do.
  */
-export async function worldSources(s: Service, tx?: Tx): Promise<(req: CandidatesRequest) => WorldSource> {
+export async function worldSources(s: Service, tx?: Tx, start?: number): Promise<(req: CandidatesRequest) => WorldSource> {
   const cache = s.db.cache;
   if (cache) {
     await cache.fresh(tx ?? s.db.writer);
-    return (req) => async (maxRoots) => cache.world(req, maxRoots);
+    return (req) => async (maxRoots) => cache.world(req, maxRoots, start);
   }
   const loaded = new Map<string, Promise<LoadedWorld>>();
   return (req) => (maxRoots) => {

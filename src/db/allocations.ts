@@ -8,7 +8,7 @@ import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
 import { consumerChanged, providersChanged, type WriteTx } from './changes.ts';
-import { bumpProviderGeneration, expectGeneration, lockProviders, LostRace } from './tx.ts';
+import { bumpProviderGenerations, expectGeneration, lockProviders, LostRace } from './tx.ts';
 import {
   allocationsOfConsumers,
   classIds,
@@ -77,21 +77,42 @@ async function ensureNames(tx: WriteTx, wanted: Record<NameTable, string[]>): Pr
 }
 
 /**
+ * What a caller already did in this transaction before writing (the claim pipeline's re-check):
+ * read the consumers, locked the providers written to and read their generations under the locks,
+ * and checked every allocation against their capacity and usage. Only for writes that all allocate.
+ */
+export interface Prechecked {
+  /** The consumers that exist, by uuid, as read in this transaction. */
+  consumers: ReadonlyMap<string, ConsumerRow>;
+  /** Every provider written to, by uuid: its id and generation, locked. */
+  providers: ReadonlyMap<string, { id: number; generation: number }>;
+  /** Ids of every resource class written, by name (as the providers' inventories name them). */
+  classes: ReadonlyMap<string, number>;
+}
+
+type WrittenProvider = Pick<ProviderRow, 'id' | 'uuid' | 'generation'>;
+
+/**
  * Replaces the allocations of every consumer in `writes` in the current transaction. Returns the
  * uuids of the consumers that still exist afterwards (a consumer left with nothing is removed).
  */
-export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllocations[]): Promise<string[]> {
+export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllocations[], prechecked?: Prechecked): Promise<string[]> {
   const writes = validate(input);
   if (!writes.length) return [];
-  const existing = new Map((await consumersByUuid(tx, writes.map((w) => w.consumerUuid))).map((c) => [c.uuid, c]));
+  const pre = prechecked && writes.every((w) => w.allocations.length) ? prechecked : undefined;
+  const existing = pre
+    ? new Map(writes.flatMap((w) => (pre.consumers.has(w.consumerUuid) ? [[w.consumerUuid, pre.consumers.get(w.consumerUuid)!] as const] : [])))
+    : new Map((await consumersByUuid(tx, writes.map((w) => w.consumerUuid))).map((c) => [c.uuid, c]));
   for (const w of writes) expectGeneration('consumer', w.consumerUuid, w.consumerGeneration, existing.get(w.consumerUuid)?.generation ?? null);
 
   const providerUuids = [...new Set(writes.flatMap((w) => w.allocations.map((a) => a.providerUuid)))];
-  const providers = new Map((await providersByUuid(tx, providerUuids)).map((p) => [p.uuid, p]));
+  const providers: Map<string, WrittenProvider> = pre
+    ? new Map(providerUuids.flatMap((uuid) => (pre.providers.has(uuid) ? [[uuid, { uuid, ...pre.providers.get(uuid)! }] as const] : [])))
+    : new Map((await providersByUuid(tx, providerUuids)).map((p) => [p.uuid, p]));
   const missing = providerUuids.filter((u) => !providers.has(u));
   if (missing.length) throw noSuchProviders(missing);
   const classNames = [...new Set(writes.flatMap((w) => w.allocations.flatMap((a) => a.resources.map((r) => r.resourceClass))))];
-  const classes = await classIds(tx, classNames);
+  const classes = pre && classNames.every((n) => pre.classes.has(n)) ? pre.classes : await classIds(tx, classNames);
   assertKnown('resource class', classNames, (n) => classes.has(n));
 
   const oldConsumers = [...existing.values()];
@@ -106,8 +127,9 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
     if (w.allocations.length) for (const a of w.allocations) targets.add(providers.get(a.providerUuid)!.id);
     else for (const a of oldAllocations) if (a.consumerUuid === w.consumerUuid) targets.add(a.providerId);
   }
-  const seen = await lockProviders(tx, [...targets], new Map([...providers.values()].map((p) => [p.id, p.generation])));
-  await checkAgainstUsage(tx, writes, providers, oldConsumers);
+  const known = new Map([...providers.values()].map((p) => [p.id, p.generation]));
+  const seen = pre ? known : await lockProviders(tx, [...targets], known);
+  if (!pre) await checkAgainstUsage(tx, writes, providers, oldConsumers);
 
   // Write: consumers first (a consumer row must exist before its allocations reference it).
   const kept = writes.filter((w) => w.allocations.length);
@@ -159,8 +181,7 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
     if ((await tx.$executeRaw`DELETE FROM consumers WHERE id = ${c.id} AND generation = ${c.generation}`) !== 1) throw new LostRace();
   }
 
-  // In id order, so that concurrent writers touching the same providers queue instead of deadlocking.
-  for (const id of [...seen.keys()].sort((a, b) => a - b)) await bumpProviderGeneration(tx, id, seen.get(id)!, 'USAGE');
+  await bumpProviderGenerations(tx, seen, 'USAGE');
   // Providers a move left behind keep their generation but not their usage.
   providersChanged(tx, oldAllocations.map((a) => a.providerId), 'USAGE');
   for (const w of writes) {
@@ -174,7 +195,7 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
 }
 
 /** Loads what the capacity rules need for the providers written to, then applies them. */
-async function checkAgainstUsage(tx: Tx, writes: ConsumerAllocations[], providers: Map<string, ProviderRow>, rewritten: ConsumerRow[]) {
+async function checkAgainstUsage(tx: Tx, writes: ConsumerAllocations[], providers: Map<string, WrittenProvider>, rewritten: ConsumerRow[]) {
   const ids = [...providers.values()].map((p) => p.id);
   const [inventories, usages] = await Promise.all([inventoriesOf(tx, ids), usagesOf(tx, ids, rewritten.map((c) => c.id))]);
   const state = new Map<string, ProviderCapacityState>();

@@ -7,6 +7,7 @@ import { connectTimeoutMs, type Database, type Tx } from './client.ts';
 import { isEmpty, providersChanged, writeContext, type WriteTx } from './changes.ts';
 import { appendChanges } from './changeLog.ts';
 import type { ProviderAspect } from '../domain/changeEvents.ts';
+import { joinConditions } from './reads.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
 export class LostRace extends Error {}
@@ -75,6 +76,23 @@ export async function bumpProviderGeneration(tx: WriteTx, providerId: number, se
   if (changed !== 1) throw new LostRace();
   providersChanged(tx, [providerId], aspect);
   return seen + 1;
+}
+
+/**
+ * bumpProviderGeneration for many providers in one statement: every one must still be at the
+ * generation seen, else the whole write lost a race (as the first stale one alone would make it).
+ * The rows are locked already (lockProviders), so the order the UPDATE takes them in cannot deadlock.
+ */
+export async function bumpProviderGenerations(tx: WriteTx, seen: ReadonlyMap<number, number>, aspect: ProviderAspect): Promise<void> {
+  if (seen.size <= 1) {
+    for (const [id, generation] of seen) await bumpProviderGeneration(tx, id, generation, aspect);
+    return;
+  }
+  const ids = [...seen.keys()].sort((a, b) => a - b);
+  const match = joinConditions(ids.map((id) => P.sql`(id = ${id} AND generation = ${seen.get(id)!})`), 'OR');
+  const changed = await tx.$executeRaw`UPDATE resource_providers SET generation = generation + 1, updated_at = CURRENT_TIMESTAMP WHERE ${match}`;
+  if (changed !== ids.length) throw new LostRace();
+  providersChanged(tx, ids, aspect);
 }
 
 /** The client's generation must match what this transaction read. */

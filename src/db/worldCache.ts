@@ -61,10 +61,10 @@ export class WorldCache {
   }
 
   /** The trees a request can use (see selectWorld), from the world as last refreshed: call after fresh(). */
-  world(req: CandidatesRequest, maxRoots?: number): World & { truncated: boolean } {
+  world(req: CandidatesRequest, maxRoots?: number, start?: number): World & { truncated: boolean } {
     assertNamesKnown(req, (c) => this.classes.has(c), (t) => this.traits.has(t));
     this.trees ??= indexTrees(this.providers);
-    return selectWorld(this.providers, this.trees, req, this.classes, maxRoots);
+    return selectWorld(this.providers, this.trees, req, this.classes, maxRoots, start);
   }
 
   /** Names the world as it is now; a different token after any change, never an old one again. */

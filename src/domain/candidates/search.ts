@@ -150,51 +150,56 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
   if (members && !members.size) return [];
   const banned = ix.inAnyAggregate(g.forbiddenAggregates);
 
-  // Per class, per tree root, the providers that can serve it there.
-  const byClass = new Map<string, Map<number, Set<number>>>();
+  // Per class, per tree root, the providers that can serve it there (in order found, each once).
+  // The hot part of most searches: plain arrays and loops, one pass per provider.
+  const byClass = new Map<string, Map<number, number[]>>();
   let trees = null as Set<number> | null;
+  const allowed = (rp: number, root: number) => anchorOk(root) && (!members || members.has(rp) || members.has(root)) && !banned.has(rp) && !banned.has(root);
   for (const [rc, amount] of g.resources) {
     const found = providersWith(ix, rc, amount, treeRoot ?? null);
     if (!found.length) return [];
-    let pairs = found.map((p) => ({ rp: p.id, root: p.rootId }));
+    const byRoot = new Map<number, number[]>();
+    const add = (rp: number, root: number) => {
+      if (!allowed(rp, root)) return;
+      const rps = byRoot.get(root);
+      if (!rps) byRoot.set(root, [rp]);
+      else if (!rps.includes(rp)) rps.push(rp);
+    };
+    for (const p of found) add(p.id, p.rootId);
     if (treeRoot === undefined) {
       for (const p of found) {
         if (!ix.sharing.has(p.id) || (members && !members.has(p.id))) continue;
-        for (const anchor of ix.anchors(p.id)) pairs.push({ rp: p.id, root: anchor });
+        for (const anchor of ix.anchors(p.id)) add(p.id, anchor);
       }
     }
-    pairs = pairs.filter(
-      ({ rp, root }) => anchorOk(root) && (!members || members.has(rp) || members.has(root)) && !banned.has(rp) && !banned.has(root),
-    );
-    if (!pairs.length) return [];
-    const here = new Set(pairs.map((x) => x.root));
-    const before: Set<number> | null = trees;
-    trees = before === null ? here : new Set([...before].filter((r) => here.has(r)));
+    if (!byRoot.size) return [];
+    if (trees === null) trees = new Set(byRoot.keys());
+    else for (const r of trees) if (!byRoot.has(r)) trees.delete(r);
     if (!trees.size) return [];
-    const byRoot = new Map<number, Set<number>>();
-    for (const { rp, root } of pairs) {
-      let rps = byRoot.get(root);
-      if (!rps) byRoot.set(root, (rps = new Set()));
-      rps.add(rp);
-    }
     byClass.set(rc, byRoot);
   }
 
   const classes = [...g.resources.keys()].sort((a, b) => ix.world.classIds.get(a)! - ix.world.classIds.get(b)!);
   const amounts = classes.map((rc) => g.resources.get(rc)!);
+  const classKeys = classes.map((rc) => ix.world.classIds.get(rc)!);
+  const byRootOf = classes.map((rc) => byClass.get(rc)!);
   const forbidden = [...g.forbidden];
   const required = g.required.map((any) => [...any]);
   const options: Option[] = [];
   for (const root of trees!) {
-    const choices = classes.map((rc) => [...byClass.get(rc)!.get(root)!]);
-    for (const pick of product(choices)) {
+    const choices = byRootOf.map((byRoot) => byRoot.get(root)!);
+    for (const pick of choices.every((c) => c.length === 1) ? [choices.map((c) => c[0])] : product(choices)) {
       // Hot loop (one pass per combination): plain loops, no intermediate sets.
       const providers: number[] = [];
       for (const id of pick) if (!providers.includes(id)) providers.push(id);
       const traitsOf = providers.map((id) => ix.provider(id).traits);
       if (forbidden.length && traitsOf.some((ts) => forbidden.some((t) => ts.has(t)))) continue;
       if (required.length && !required.every((any) => any.some((t) => traitsOf.some((ts) => ts.has(t))))) continue;
-      options.push({ anchor: root, parts: classes.map((rc, i) => part(ix, pick[i], rc, amounts[i])), providers, single: false });
+      const parts = classes.map((rc, i): Part => {
+        const rp = pick[i];
+        return { rp, rc, amount: amounts[i], stock: ix.provider(rp).stock.get(rc)!, key: rp * 1_048_576 + classKeys[i] };
+      });
+      options.push({ anchor: root, parts, providers, single: false });
     }
   }
   return options;

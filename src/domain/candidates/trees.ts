@@ -41,8 +41,8 @@ export function sameStructure(a: WorldProvider, b: WorldProvider): boolean {
 
 /**
  * The part of `providers` (which must iterate in id order) a search for `req` needs: whole trees, in id order. With `maxRoots`, at
- * most that many trees with room (plus those sharing providers reach); `truncated` says whether
- * more were left out.
+ * most that many trees with room (plus those sharing providers reach), walking the roots from the
+ * one `start` (in [0, 1)) of the way along; `truncated` says whether more were left out.
  */
 export function selectWorld(
   providers: ReadonlyMap<number, WorldProvider>,
@@ -50,6 +50,7 @@ export function selectWorld(
   req: CandidatesRequest,
   classIds: ReadonlyMap<string, number>,
   maxRoots?: number,
+  start = 0,
 ): World & { truncated: boolean } {
   const asks: [string, number][] = [];
   for (const g of req.groups) for (const [rc, amount] of g.resources) if (!asks.some(([c, n]) => c === rc && n === amount)) asks.push([rc, amount]);
@@ -63,8 +64,11 @@ export function selectWorld(
 
   const roots = new Set<number>();
   let direct = 0;
-  for (const root of trees.roots) {
+  // A limited walk may start at any root (`start`, a fraction of the way) and wrap around.
+  const first = maxRoots === undefined ? 0 : Math.floor(start * trees.roots.length) % Math.max(1, trees.roots.length);
+  for (let i = 0; i < trees.roots.length; i++) {
     if (maxRoots !== undefined && direct === maxRoots) break;
+    const root = trees.roots[(first + i) % trees.roots.length];
     if (trees.members.get(root)!.some(hasRoom)) roots.add(root), direct++;
   }
   for (const id of trees.sharing) {
@@ -74,7 +78,7 @@ export function selectWorld(
 
   const truncated = maxRoots !== undefined && direct === maxRoots;
   // Every tree matters (the usual unlimited request): the whole world as it is, in id order.
-  if (roots.size === trees.roots.length) return { providers, classIds, truncated };
+  if (roots.size === trees.roots.length) return { providers, classIds, truncated, aggregateMembers: trees.byAggregate };
   const chosen = new Map<number, WorldProvider>();
   const ids = [...roots].flatMap((root) => trees.members.get(root)!).sort((a, b) => a - b);
   for (const id of ids) chosen.set(id, providers.get(id)!);

@@ -24,6 +24,8 @@ export interface World {
   providers: ReadonlyMap<number, WorldProvider>;
   /** Resource class name → id, for (at least) the classes requested: the reference combines a group's classes in id order. */
   classIds: ReadonlyMap<string, number>;
+  /** Provider ids per aggregate uuid, in id order, when the world's holder keeps them (the world cache does). */
+  aggregateMembers?: ReadonlyMap<string, readonly number[]>;
 }
 
 export const SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE';
@@ -36,7 +38,7 @@ export function fits(s: Stock, amount: number): boolean {
 /** Lookups derived once per search, each only when the request needs it: by uuid, by aggregate, sharing providers and their anchors. */
 export class WorldIndex {
   private uuids: Map<string, WorldProvider> | null = null;
-  private aggregates: Map<string, WorldProvider[]> | null = null;
+  private aggregates: ReadonlyMap<string, readonly number[]> | null = null;
   private sharingIds: Set<number> | null = null;
   private anchorCache = new Map<number, number[]>();
 
@@ -50,16 +52,19 @@ export class WorldIndex {
     return this.uuids;
   }
 
-  get byAggregate(): ReadonlyMap<string, WorldProvider[]> {
+  /** Provider ids per aggregate: the world's own when it has them, else made once per search. */
+  get byAggregate(): ReadonlyMap<string, readonly number[]> {
     if (!this.aggregates) {
-      const map = (this.aggregates = new Map<string, WorldProvider[]>());
+      if (this.world.aggregateMembers) return (this.aggregates = this.world.aggregateMembers);
+      const map = new Map<string, number[]>();
       for (const p of this.world.providers.values()) {
         for (const a of p.aggregates) {
           const list = map.get(a);
-          if (list) list.push(p);
-          else map.set(a, [p]);
+          if (list) list.push(p.id);
+          else map.set(a, [p.id]);
         }
       }
+      this.aggregates = map;
     }
     return this.aggregates;
   }
@@ -81,7 +86,7 @@ export class WorldIndex {
     let roots = this.anchorCache.get(sharingId);
     if (!roots) {
       const set = new Set<number>();
-      for (const a of this.provider(sharingId).aggregates) for (const p of this.byAggregate.get(a) ?? []) set.add(p.rootId);
+      for (const a of this.provider(sharingId).aggregates) for (const id of this.byAggregate.get(a) ?? []) set.add(this.provider(id).rootId);
       this.anchorCache.set(sharingId, (roots = [...set]));
     }
     return roots;
@@ -92,7 +97,7 @@ export class WorldIndex {
     let result: Set<number> | null = null;
     for (const set of sets) {
       const members = new Set<number>();
-      for (const a of set) for (const p of this.byAggregate.get(a) ?? []) if (!result || result.has(p.id)) members.add(p.id);
+      for (const a of set) for (const id of this.byAggregate.get(a) ?? []) if (!result || result.has(id)) members.add(id);
       result = members;
     }
     return result ?? new Set();

@@ -89,7 +89,6 @@ const SummaryResource = builder.simpleObject('SummaryResource', {
 });
 
 const ProviderSummary = builder.objectRef<SummaryView>('ProviderSummary').implement({
-  ...typeScopes('ProviderSummary'),
   description: 'A provider of a tree that appears in the candidates: capacity, usage, traits and place in its tree.',
   fields: (t) => ({
     uuid: t.exposeString('uuid', { description: 'The provider.' }),
