@@ -9,6 +9,7 @@ import './types/resourceClass.ts';
 import './types/trait.ts';
 import './types/consumer.ts';
 import './types/candidates.ts';
+import './types/changes.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
 
