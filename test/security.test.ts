@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
 import { createApp } from '../src/app.ts';
 import { schema } from '../src/graphql/schema.ts';
-import { ADMITTED, MUTATION_ACCESS, QUERY_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName, VALUE_TYPES } from '../src/auth/access.ts';
+import { ADMITTED, MUTATION_ACCESS, QUERY_ACCESS, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName, VALUE_TYPES } from '../src/auth/access.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { snapshotDb, u, type Harness } from './helpers.ts';
@@ -160,10 +160,11 @@ const WRAPPER = /^(PageInfo|\w+Connection|\w+ConnectionEdge|\w+Payload)$/;
 describe('role matrix, walked from the schema', () => {
   it('has a row for every root field and every object type that holds data; values and wrappers are read only through them', () => {
     const objectTypes = Object.values(schema.getTypeMap()).filter(
-      (t): t is GraphQLObjectType => isObjectType(t) && !t.name.startsWith('__') && !['Query', 'Mutation'].includes(t.name),
+      (t): t is GraphQLObjectType => isObjectType(t) && !t.name.startsWith('__') && !['Query', 'Mutation', 'Subscription'].includes(t.name),
     );
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual(Object.keys(QUERY_ACCESS).sort());
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(Object.keys(MUTATION_ACCESS).sort());
+    expect(Object.keys(schema.getSubscriptionType()!.getFields()).sort()).toEqual(Object.keys(SUBSCRIPTION_ACCESS).sort());
     // …and the walk below has arguments for each.
     expect(Object.keys(QUERY_VARIANTS).sort()).toEqual(Object.keys(QUERY_ACCESS).sort());
     expect(Object.keys(MUTATION_INPUTS).sort()).toEqual(Object.keys(MUTATION_ACCESS).sort());
@@ -171,10 +172,10 @@ describe('role matrix, walked from the schema', () => {
     expect(objectTypes.map((t) => t.name).filter((n) => !WRAPPER.test(n)).sort()).toEqual([...Object.keys(TYPE_ACCESS), ...values].sort());
     // Every field returning a value belongs to a checked type, a value or a payload; every field
     // returning a wrapper is a root field or belongs to a wrapper.
-    for (const owner of [schema.getQueryType()!, schema.getMutationType()!, ...objectTypes]) {
+    for (const owner of [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!, ...objectTypes]) {
       for (const field of Object.values(owner.getFields())) {
         const returned = getNamedType(field.type).name;
-        const root = ['Query', 'Mutation'].includes(owner.name);
+        const root = ['Query', 'Mutation', 'Subscription'].includes(owner.name);
         if (values.includes(returned)) expect(root || owner.name in TYPE_ACCESS || values.includes(owner.name) || /Payload$/.test(owner.name), `${owner.name}.${field.name}`).toBe(true);
         if (WRAPPER.test(returned)) expect(root || WRAPPER.test(owner.name), `${owner.name}.${field.name}`).toBe(true);
       }
@@ -185,9 +186,10 @@ describe('role matrix, walked from the schema', () => {
     const names = (table: Record<string, Access>, access: Access) =>
       Object.keys(table).filter((n) => table[n] === access).map((n) => `\`${n}\``).join(', ') || '–';
     const rows = (Object.keys(ADMITTED) as Access[]).map(
-      (a) => `| \`${a}\` | ${ADMITTED[a].map((r) => (a === 'project' && r === 'project-reader' ? 'project-reader of that project' : r)).join(', ')} | ${names(TYPE_ACCESS, a)} | ${names(QUERY_ACCESS, a)} | ${names(MUTATION_ACCESS, a)} |`,
+      (a) =>
+        `| \`${a}\` | ${ADMITTED[a].map((r) => (a === 'project' && r === 'project-reader' ? 'project-reader of that project' : r)).join(', ')} | ${names(TYPE_ACCESS, a)} | ${names(QUERY_ACCESS, a)} | ${names(MUTATION_ACCESS, a)} | ${names(SUBSCRIPTION_ACCESS, a)} |`,
     );
-    const table = ['| access | roles | types | queries | mutations |', '|---|---|---|---|---|', ...rows].join('\n');
+    const table = ['| access | roles | types | queries | mutations | subscriptions |', '|---|---|---|---|---|---|', ...rows].join('\n');
     const doc = readFileSync(fileURLToPath(new URL('../SECURITY.md', import.meta.url)), 'utf8');
     expect(doc, `SECURITY.md should hold:\n${table}`).toContain(table);
   });
