@@ -286,3 +286,13 @@ describe('change feed authorisation', () => {
     expect(heard[0]).toMatchObject({ kind: 'ALLOCATIONS_WRITTEN', consumerUuid: u(805) });
   });
 });
+
+describe('change feed requests', () => {
+  it('refuses a subscription asked for as JSON (BAD_REQUEST), holding nothing for it', async () => {
+    const res = await side.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SUBSCRIPTION }) });
+    const body = (await res.json()) as any;
+    expect(body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_REQUEST']);
+    expect(body.errors[0].message).toMatch(/text\/event-stream/);
+    expect(h.db.hub.subscriberCount).toBe(0);
+  });
+});

@@ -74,6 +74,14 @@ export function requestRules(limits: Limits): Plugin {
     onValidate({ addValidationRule }) {
       addValidationRule(knownOperationTypes);
     },
+    // Yoga answers a subscription asked for as JSON with an empty 406 and never ends the stream it
+    // started; refused before it starts, nothing is held for a client that cannot read a stream.
+    onSubscribe({ context, setResultAndStopExecution }) {
+      const accept = (context as { request?: Request }).request?.headers.get('accept') ?? '';
+      if (!/text\/event-stream|multipart\/mixed/i.test(accept)) {
+        setResultAndStopExecution({ errors: [refusal(`A subscription streams: send it with accept: text/event-stream (${HOW_TO_SEND}).`, 'BAD_REQUEST', 406)] });
+      }
+    },
     onResponse({ response, setResponse }) {
       const message = EMPTY_ANSWERS[response.status];
       if (message && response.body === null) {
