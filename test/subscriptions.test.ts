@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readEvents, logPosition } from '../src/db/changeLog.ts';
+import { DomainError } from '../src/domain/errors.ts';
 import { appOn, setup, u, type AppOn, type Harness } from './helpers.ts';
 import { openSse, type SseStream } from './sse.ts';
 
@@ -288,6 +289,13 @@ describe('change feed authorisation', () => {
 });
 
 describe('change feed requests', () => {
+  it('ends every stream with the reason when the server stops (src/server.ts), so it need not wait for them', async () => {
+    const s = await subscribe();
+    h.db.hub.close(new DomainError('UNAVAILABLE', 'The server is shutting down.'));
+    expect((await s.next()).errors.map((e: any) => e.extensions.code)).toEqual(['UNAVAILABLE']);
+    expect(await s.next()).toBeNull();
+  });
+
   it('refuses a subscription asked for as JSON (BAD_REQUEST), holding nothing for it', async () => {
     const res = await side.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SUBSCRIPTION }) });
     const body = (await res.json()) as any;

@@ -86,9 +86,12 @@ export class FeedHub {
     this.timer = null;
   }
 
-  /** Ends every subscriber (the database is closing). */
-  close(): void {
-    for (const s of [...this.subscribers]) s.finish();
+  /** Ends every subscriber, with `reason` as its last item if given (the server is stopping). */
+  close(reason?: DomainError): void {
+    for (const s of [...this.subscribers]) {
+      if (reason) s.fail(reason);
+      else s.finish();
+    }
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
