@@ -16,6 +16,7 @@ import { configFromEnv } from '../src/config.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { snapshotDb, u, type Harness } from './helpers.ts';
 import { fieldPaths } from './schemaPaths.ts';
+import { openSse, type SseStream } from './sse.ts';
 
 const TOKENS = { admin: 'admin-token-0123456789', service: 'service-token-0123456789', reader: 'reader-token-0123456789', 'project-reader': 'project-token-0123456789' };
 type Who = keyof typeof TOKENS | 'anonymous';
@@ -26,6 +27,7 @@ let dir: string;
 /** Global ids of the fixture provider and of the consumers of p1 (own) and p2 (other). */
 const ids: Record<string, string> = {};
 let call: (who: Who, query: string, headers?: Record<string, string>) => Promise<any>;
+let stream: (who: Who, query: string) => Promise<SseStream>;
 
 beforeAll(async () => {
   td = await openTestDatabase();
@@ -38,6 +40,7 @@ beforeAll(async () => {
     }),
   );
   const app = createApp(td.db, configFromEnv({ AUTH: 'token-file', AUTH_TOKEN_FILE: file }));
+  stream = (who, query) => openSse(app, query, {}, who === 'anonymous' ? {} : { authorization: `Bearer ${TOKENS[who]}` });
   call = async (who, query, headers = {}) => {
     const res = await app.fetch('http://test/graphql', {
       method: 'POST',
@@ -221,6 +224,23 @@ describe('role matrix, walked from the schema', () => {
     expect(misfits).toEqual([]);
     // A refused write wrote nothing.
     if (before && refused) expect(await snapshotDb(harness())).toEqual(before);
+  });
+
+  it.each(WHO)('subscription changes as %s: admitted as the matrix says; a project-reader hears only its own project', async (who) => {
+    const s = await stream(who, 'subscription { changes(after: "0") { kind consumerUuid projectId } }');
+    try {
+      const first = await s.next();
+      if (!ADMITTED[SUBSCRIPTION_ACCESS.changes].includes(who as never)) {
+        expect(first.errors.map((e: any) => e.extensions.code)).toEqual([who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN']);
+      } else if (who === 'project-reader') {
+        // The fixture's first event it may hear is its own consumer's allocation (of p1, not p2's).
+        expect(first.data.changes).toEqual({ kind: 'ALLOCATIONS_WRITTEN', consumerUuid: u(501), projectId: 'p1' });
+      } else {
+        expect(first.data.changes.kind).toBe('PROVIDER_CREATED');
+      }
+    } finally {
+      await s.close();
+    }
   });
 
   it("answers a project-reader the same for another project's consumer as for a missing one", async () => {
