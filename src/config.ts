@@ -30,7 +30,21 @@ const env = z.object({
   LIMIT_LIST_ITEMS: int(5000),
   INTROSPECTION: z.enum(['on', 'off']).default('on'),
   CORS_ORIGINS: z.string().default(''),
+  /** Change feed (subscriptions): most subscribers per process, events queued per subscriber, fallback poll. */
+  PLACEMENT_FEED_MAX_SUBSCRIBERS: int(1000),
+  PLACEMENT_FEED_QUEUE_EVENTS: z.coerce.number().int().min(1).default(10_000),
+  PLACEMENT_FEED_POLL_MS: z.coerce.number().int().min(10).default(1000),
 });
+
+/** The change feed's bounds (src/feed/hub.ts). */
+export interface FeedLimits {
+  /** Subscribers one process serves at once; more are refused (TOO_MANY_SUBSCRIBERS). */
+  maxSubscribers: number;
+  /** Events waiting for one subscriber; one more ends it (SLOW_SUBSCRIBER). */
+  queueEvents: number;
+  /** While anyone listens, the log is read at least this often (other processes on one SQLite file, lost notifications). */
+  pollMs: number;
+}
 
 export interface Limits {
   depth: number;
@@ -52,6 +66,7 @@ export interface Config {
   introspection: boolean;
   /** Allowed browser origins; empty: CORS off. */
   corsOrigins: string[];
+  feed: FeedLimits;
 }
 
 export function configFromEnv(source: Record<string, string | undefined> = process.env): Config {
@@ -84,5 +99,6 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
     },
     introspection: e.INTROSPECTION === 'on',
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    feed: { maxSubscribers: e.PLACEMENT_FEED_MAX_SUBSCRIBERS, queueEvents: e.PLACEMENT_FEED_QUEUE_EVENTS, pollMs: e.PLACEMENT_FEED_POLL_MS },
   };
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { openDatabase } from './db/client.ts';
 import { writeStats } from './db/tx.ts';
 import { createApp } from './app.ts';
+import { DomainError } from './domain/errors.ts';
 import { log } from './log.ts';
 import { configFromEnv } from './config.ts';
 import { isLoopbackHost } from './auth/loopback.ts';
@@ -62,6 +63,8 @@ server.listen(port, host, () => {
 const stop = () => {
   if (draining) return;
   draining = true;
+  // Open streams would hold the server up to the deadline below: they end now, told where to go.
+  db.hub.close(new DomainError('UNAVAILABLE', 'The server is shutting down: subscribe again (to another replica) with the cursor of the last event received.'));
   server.close(async () => {
     await db.close();
     log('info', 'stopped', { writeRetries: writeStats.retries });

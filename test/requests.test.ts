@@ -1,7 +1,7 @@
 // The HTTP edge (issue 11, items 7 and 8): every malformed request is a coded error, never
 // INTERNAL_SERVER_ERROR. The body limit counts the bytes read (a chunked body, a lying
-// Content-Length), the batch limit is LIMIT_EXCEEDED, an empty batch and a subscription are
-// refused, nesting thousands deep is refused by the depth limit before anything recurses, and a
+// Content-Length), the batch limit is LIMIT_EXCEEDED, an empty batch and a subscription not asked for as
+// a stream are refused, nesting thousands deep is refused by the depth limit before anything recurses, and a
 // malformed global id is BAD_VALUE. GET and non-JSON requests carry the CSRF header.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.ts';
@@ -117,11 +117,13 @@ describe('malformed requests', () => {
     expect([form.status, codes(form.body)]).toEqual([400, ['BAD_REQUEST']]);
   });
 
-  it('refuses a subscription: the schema has none', async () => {
+  it('refuses a subscription asked for as JSON (it streams only as server-sent events), and one the schema does not have', async () => {
+    const streamed = await post(app, JSON.stringify({ query: 'subscription { changes { kind } }' }));
+    expect([streamed.status, codes(streamed.body)], streamed.text).toEqual([406, ['BAD_REQUEST']]);
+    expect(streamed.body.errors[0].message).toMatch(/text\/event-stream/);
     for (const [query, operationName] of [['subscription { resourceClasses { name } }'], ['query A { __typename } subscription B { x }', 'A']]) {
       const res = await post(app, JSON.stringify({ query, operationName }));
       expect(codes(res.body), res.text).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-      expect(res.body.errors[0].message).toMatch(/no subscription operations/);
     }
   });
 

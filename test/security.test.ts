@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
 import { createApp } from '../src/app.ts';
 import { schema } from '../src/graphql/schema.ts';
-import { ADMITTED, MUTATION_ACCESS, QUERY_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName, VALUE_TYPES } from '../src/auth/access.ts';
+import { ADMITTED, MUTATION_ACCESS, QUERY_ACCESS, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName, VALUE_TYPES } from '../src/auth/access.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { snapshotDb, u, type Harness } from './helpers.ts';
 import { fieldPaths } from './schemaPaths.ts';
+import { openSse, type SseStream } from './sse.ts';
 
 const TOKENS = { admin: 'admin-token-0123456789', service: 'service-token-0123456789', reader: 'reader-token-0123456789', 'project-reader': 'project-token-0123456789' };
 type Who = keyof typeof TOKENS | 'anonymous';
@@ -26,6 +27,7 @@ let dir: string;
 /** Global ids of the fixture provider and of the consumers of p1 (own) and p2 (other). */
 const ids: Record<string, string> = {};
 let call: (who: Who, query: string, headers?: Record<string, string>) => Promise<any>;
+let stream: (who: Who, query: string) => Promise<SseStream>;
 
 beforeAll(async () => {
   td = await openTestDatabase();
@@ -38,6 +40,7 @@ beforeAll(async () => {
     }),
   );
   const app = createApp(td.db, configFromEnv({ AUTH: 'token-file', AUTH_TOKEN_FILE: file }));
+  stream = (who, query) => openSse(app, query, {}, who === 'anonymous' ? {} : { authorization: `Bearer ${TOKENS[who]}` });
   call = async (who, query, headers = {}) => {
     const res = await app.fetch('http://test/graphql', {
       method: 'POST',
@@ -161,10 +164,11 @@ const WRAPPER = /^(PageInfo|\w+Connection|\w+ConnectionEdge|\w+Payload)$/;
 describe('role matrix, walked from the schema', () => {
   it('has a row for every root field and every object type that holds data; values and wrappers are read only through them', () => {
     const objectTypes = Object.values(schema.getTypeMap()).filter(
-      (t): t is GraphQLObjectType => isObjectType(t) && !t.name.startsWith('__') && !['Query', 'Mutation'].includes(t.name),
+      (t): t is GraphQLObjectType => isObjectType(t) && !t.name.startsWith('__') && !['Query', 'Mutation', 'Subscription'].includes(t.name),
     );
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual(Object.keys(QUERY_ACCESS).sort());
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(Object.keys(MUTATION_ACCESS).sort());
+    expect(Object.keys(schema.getSubscriptionType()!.getFields()).sort()).toEqual(Object.keys(SUBSCRIPTION_ACCESS).sort());
     // …and the walk below has arguments for each.
     expect(Object.keys(QUERY_VARIANTS).sort()).toEqual(Object.keys(QUERY_ACCESS).sort());
     expect(Object.keys(MUTATION_INPUTS).sort()).toEqual(Object.keys(MUTATION_ACCESS).sort());
@@ -172,10 +176,10 @@ describe('role matrix, walked from the schema', () => {
     expect(objectTypes.map((t) => t.name).filter((n) => !WRAPPER.test(n)).sort()).toEqual([...Object.keys(TYPE_ACCESS), ...values].sort());
     // Every field returning a value belongs to a checked type, a value or a payload; every field
     // returning a wrapper is a root field or belongs to a wrapper.
-    for (const owner of [schema.getQueryType()!, schema.getMutationType()!, ...objectTypes]) {
+    for (const owner of [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!, ...objectTypes]) {
       for (const field of Object.values(owner.getFields())) {
         const returned = getNamedType(field.type).name;
-        const root = ['Query', 'Mutation'].includes(owner.name);
+        const root = ['Query', 'Mutation', 'Subscription'].includes(owner.name);
         if (values.includes(returned)) expect(root || owner.name in TYPE_ACCESS || values.includes(owner.name) || /Payload$/.test(owner.name), `${owner.name}.${field.name}`).toBe(true);
         if (WRAPPER.test(returned)) expect(root || WRAPPER.test(owner.name), `${owner.name}.${field.name}`).toBe(true);
       }
@@ -186,9 +190,10 @@ describe('role matrix, walked from the schema', () => {
     const names = (table: Record<string, Access>, access: Access) =>
       Object.keys(table).filter((n) => table[n] === access).map((n) => `\`${n}\``).join(', ') || '–';
     const rows = (Object.keys(ADMITTED) as Access[]).map(
-      (a) => `| \`${a}\` | ${ADMITTED[a].map((r) => (a === 'project' && r === 'project-reader' ? 'project-reader of that project' : r)).join(', ')} | ${names(TYPE_ACCESS, a)} | ${names(QUERY_ACCESS, a)} | ${names(MUTATION_ACCESS, a)} |`,
+      (a) =>
+        `| \`${a}\` | ${ADMITTED[a].map((r) => (a === 'project' && r === 'project-reader' ? 'project-reader of that project' : r)).join(', ')} | ${names(TYPE_ACCESS, a)} | ${names(QUERY_ACCESS, a)} | ${names(MUTATION_ACCESS, a)} | ${names(SUBSCRIPTION_ACCESS, a)} |`,
     );
-    const table = ['| access | roles | types | queries | mutations |', '|---|---|---|---|---|', ...rows].join('\n');
+    const table = ['| access | roles | types | queries | mutations | subscriptions |', '|---|---|---|---|---|---|', ...rows].join('\n');
     const doc = readFileSync(fileURLToPath(new URL('../SECURITY.md', import.meta.url)), 'utf8');
     expect(doc, `SECURITY.md should hold:\n${table}`).toContain(table);
   });
@@ -220,6 +225,23 @@ describe('role matrix, walked from the schema', () => {
     expect(misfits).toEqual([]);
     // A refused write wrote nothing.
     if (before && refused) expect(await snapshotDb(harness())).toEqual(before);
+  });
+
+  it.each(WHO)('subscription changes as %s: admitted as the matrix says; a project-reader hears only its own project', async (who) => {
+    const s = await stream(who, 'subscription { changes(after: "0") { kind consumerUuid projectId } }');
+    try {
+      const first = await s.next();
+      if (!ADMITTED[SUBSCRIPTION_ACCESS.changes].includes(who as never)) {
+        expect(first.errors.map((e: any) => e.extensions.code)).toEqual([who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN']);
+      } else if (who === 'project-reader') {
+        // The fixture's first event it may hear is its own consumer's allocation (of p1, not p2's).
+        expect(first.data.changes).toEqual({ kind: 'ALLOCATIONS_WRITTEN', consumerUuid: u(501), projectId: 'p1' });
+      } else {
+        expect(first.data.changes.kind).toBe('PROVIDER_CREATED');
+      }
+    } finally {
+      await s.close();
+    }
   });
 
   it("answers a project-reader the same for another project's consumer as for a missing one", async () => {

@@ -47,6 +47,8 @@ export const VALUE_TYPES = [
   'UsageGroup',
   'ResourceAmount',
   'ResourceTotal',
+  /** Only the subscription delivers them, after its own check and filtered for the caller (SUBSCRIPTION_ACCESS). */
+  'ChangeEvent',
 ] as const;
 
 export const QUERY_ACCESS = {
@@ -90,6 +92,12 @@ export const MUTATION_ACCESS = {
   deleteTrait: 'admin',
 } as const satisfies Record<string, Access>;
 
+export const SUBSCRIPTION_ACCESS = {
+  /** A project-reader is admitted but hears only allocation events of its own project's consumers. */
+  changes: 'signed-in',
+} as const satisfies Record<string, Access>;
+
 export type TypeName = keyof typeof TYPE_ACCESS;
 export type QueryName = keyof typeof QUERY_ACCESS;
 export type MutationName = keyof typeof MUTATION_ACCESS;
+export type SubscriptionName = keyof typeof SUBSCRIPTION_ACCESS;

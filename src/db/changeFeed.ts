@@ -1,6 +1,7 @@
 // PostgreSQL's nudge between replicas: after a write transaction that changed something commits,
 // its replica sends NOTIFY on a channel per schema; every replica LISTENs and starts catching up at
-// once, so the next request finds the cache already current. The change log is the truth: a lost
+// once, so the next request finds the cache already current, and its change-feed subscribers hear
+// the write (src/feed/hub.ts). The change log is the truth: a lost
 // notification (a dropped connection, a replica starting) only means the next request catches up
 // itself. One connection per replica, outside the pool; notifications sent while it is down are lost.
 import pg from 'pg';

@@ -15,6 +15,7 @@ import { seedStandardNames } from './seed.ts';
 import { WorldCache } from './worldCache.ts';
 import { AnswerMemo } from './answerMemo.ts';
 import { ChangeFeed } from './changeFeed.ts';
+import { FeedHub } from '../feed/hub.ts';
 
 export type Prisma = PrismaClient;
 /** What both a client and an interactive transaction offer: raw SQL and the model API. */
@@ -35,6 +36,8 @@ export interface Database {
   feed: ChangeFeed | null;
   /** Candidates answers per change token. */
   memo: AnswerMemo;
+  /** This process's reader of the change log for the change feed's subscribers (src/feed/hub.ts). */
+  hub: FeedHub;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
   await writer.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   await reader.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   await seedStandardNames(writer, 'sqlite');
+  const hub = new FeedHub(reader);
   return {
     kind: 'sqlite',
     writer,
@@ -121,7 +125,9 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
     cache: worldCacheOn() ? new WorldCache(reader, 'sqlite') : null,
     feed: null,
     memo: new AnswerMemo(),
+    hub,
     async close() {
+      hub.close();
       await Promise.all([writer.$disconnect(), reader.$disconnect()]);
     },
   };
@@ -217,8 +223,10 @@ async function openPostgres(url: string): Promise<Database> {
     const cacheClient = worldCacheOn() ? (new PgPrismaClient({ adapter: counting(pgFactory(url, 1), stats) }) as unknown as PrismaClient) : null;
     const cache = cacheClient && new WorldCache(cacheClient, 'postgres');
     const { connectionString, connectionTimeoutMillis, options } = pool;
+    const hub = new FeedHub(client);
     const feed = new ChangeFeed({ connectionString, connectionTimeoutMillis, options }, ChangeFeed.channelFor(schema), () => {
       cache?.fresh().catch(() => undefined);
+      hub.wake();
     });
     await feed.open();
     return {
@@ -229,7 +237,9 @@ async function openPostgres(url: string): Promise<Database> {
       cache,
       feed,
       memo: new AnswerMemo(),
+      hub,
       async close() {
+        hub.close();
         await Promise.all([feed.close(), client.$disconnect(), cacheClient?.$disconnect()]);
       },
     };

@@ -38,7 +38,8 @@ export const maxRetries = () => Number(process.env.PLACEMENT_WRITE_RETRIES ?? 10
 /**
  * Runs `work` in one write transaction, re-running it when it lost a race; nothing partial is kept.
  * What a committed attempt changed is in the change log, written last in the same transaction;
- * other replicas are told after the commit (a nudge only: the log is what they read).
+ * other replicas are told after the commit (a nudge only: the log is what they read), and so is
+ * this process's change feed.
  */
 export async function writeTransaction<T>(db: Database, work: (tx: WriteTx) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -55,7 +56,10 @@ export async function writeTransaction<T>(db: Database, work: (tx: WriteTx) => P
         // A transaction that could not start in time (Prisma's P2028) never ran: UNAVAILABLE, see unavailable.ts.
         { timeout: 30_000, maxWait: connectTimeoutMs(db.kind) },
       );
-      if (logged) db.feed?.announce();
+      if (logged) {
+        db.feed?.announce();
+        db.hub.wake();
+      }
       return result;
     } catch (err) {
       if (!(err instanceof LostRace) && !isTransientConflict(err) && !isConsumerCreatedMeanwhile(err)) throw translateDbError(err);

@@ -9,7 +9,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { scopesOf, type Identity } from '../auth/identity.ts';
-import { MUTATION_ACCESS, QUERY_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName } from '../auth/access.ts';
+import { MUTATION_ACCESS, QUERY_ACCESS, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type SubscriptionName, type TypeName } from '../auth/access.ts';
 import { DomainError } from '../domain/errors.ts';
 import { schemas } from '../domain/names.ts';
 
@@ -79,6 +79,8 @@ export const builder = new SchemaBuilder<Types>({
   plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, SimpleObjectsPlugin],
   scopeAuth: {
     authScopes: (ctx) => scopesOf(ctx.identity),
+    // A subscription is authorised once, when it starts, not on every event it delivers.
+    authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx) =>
       ctx.identity
         ? new GraphQLError(`Role ${ctx.identity.role} may not do this.`, { extensions: { code: 'FORBIDDEN' } })
@@ -130,5 +132,8 @@ builder.mutationType({
   authScopes: { admin: true },
 });
 
+builder.subscriptionType({ description: 'Streams, over server-sent events (Accept: text/event-stream).', authScopes: { reader: true } });
+
 export const queryScopes = (name: QueryName) => rootScopes(QUERY_ACCESS[name]);
+export const subscriptionScopes = (name: SubscriptionName) => rootScopes(SUBSCRIPTION_ACCESS[name]);
 export const mutationScopes = (name: MutationName) => rootScopes(MUTATION_ACCESS[name]);

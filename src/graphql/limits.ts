@@ -78,17 +78,17 @@ function listItemsLimit(l: Limits): Plugin {
     walk(input, { list: (length) => (n += length) > l.listItems });
     return n;
   };
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      let n = inDocuments.get(args.document);
-      if (n === undefined) inDocuments.set(args.document, (n = count(walkDocument, args.document, 0)));
-      if (n <= l.listItems) n = count(walkVariables, args.variableValues, n);
-      if (n > l.listItems) {
-        const error = new GraphQLError(`List items limit of ${l.listItems} exceeded: the lists of this operation's input hold more.`, { extensions: { code: 'LIMIT_EXCEEDED' } });
-        setResultAndStopExecution({ errors: [error] });
-      }
-    },
+  const check = ({ args, setResultAndStopExecution }: Parameters<NonNullable<Plugin['onExecute']>>[0] | Parameters<NonNullable<Plugin['onSubscribe']>>[0]) => {
+    let n = inDocuments.get(args.document);
+    if (n === undefined) inDocuments.set(args.document, (n = count(walkDocument, args.document, 0)));
+    if (n <= l.listItems) n = count(walkVariables, args.variableValues, n);
+    if (n > l.listItems) {
+      const error = new GraphQLError(`List items limit of ${l.listItems} exceeded: the lists of this operation's input hold more.`, { extensions: { code: 'LIMIT_EXCEEDED' } });
+      setResultAndStopExecution({ errors: [error] });
+    }
   };
+  // Subscriptions do not pass through onExecute: both hooks check.
+  return { onExecute: check, onSubscribe: check };
 }
 
 export function limitPlugins(l: Limits): Plugin[] {

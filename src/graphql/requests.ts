@@ -1,8 +1,8 @@
 // What an HTTP request to the GraphQL endpoint may be, every refusal a coded error: a body within
 // LIMIT_BODY_BYTES counted on the bytes actually read (chunked, or under a lying Content-Length),
 // well-formed JSON in GET and form parameters, a batch of 1..LIMIT_BATCH operations, a content
-// type and an Accept header we can serve, and only operation types the schema has (no
-// subscriptions), and a query at all. Yoga does the reading and counting; this gives its refusals
+// type and an Accept header we can serve, and only operation types the schema has
+// (subscriptions only over server-sent events), and a query at all. Yoga does the reading and counting; this gives its refusals
 // our codes, and its empty answers (404, 406, 415) a coded body. Yoga alone would answer 200 "Must
 // provide query string" to curl -d without a content type (a form whose JSON body is no query).
 import { GraphQLError, type ValidationRule } from 'graphql';
@@ -73,6 +73,14 @@ export function requestRules(limits: Limits): Plugin {
     },
     onValidate({ addValidationRule }) {
       addValidationRule(knownOperationTypes);
+    },
+    // Yoga answers a subscription asked for as JSON with an empty 406 and never ends the stream it
+    // started; refused before it starts, nothing is held for a client that cannot read a stream.
+    onSubscribe({ context, setResultAndStopExecution }) {
+      const accept = (context as { request?: Request }).request?.headers.get('accept') ?? '';
+      if (!/text\/event-stream|multipart\/mixed/i.test(accept)) {
+        setResultAndStopExecution({ errors: [refusal(`A subscription streams: send it with accept: text/event-stream (${HOW_TO_SEND}).`, 'BAD_REQUEST', 406)] });
+      }
     },
     onResponse({ response, setResponse }) {
       const message = EMPTY_ANSWERS[response.status];

@@ -10,6 +10,7 @@ import './types/trait.ts';
 import './types/consumer.ts';
 import './types/candidates.ts';
 import './types/changeToken.ts';
+import './types/changes.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
 

@@ -31,11 +31,14 @@ function firstUnstorable(walk: (visitor: InputVisitor) => void): GraphQLError | 
 
 const checkedDocuments = new WeakMap<DocumentNode, GraphQLError | null>();
 
-export const storableText: Plugin = {
-  onExecute({ args, setResultAndStopExecution }) {
-    let error = checkedDocuments.get(args.document);
-    if (error === undefined) checkedDocuments.set(args.document, (error = firstUnstorable((v) => walkDocument(args.document, v))));
-    error ??= firstUnstorable((v) => walkVariables(args.variableValues, v));
-    if (error) setResultAndStopExecution({ errors: [error] });
-  },
-};
+type Stoppable = Parameters<NonNullable<Plugin['onExecute']>>[0] | Parameters<NonNullable<Plugin['onSubscribe']>>[0];
+
+function check({ args, setResultAndStopExecution }: Stoppable): void {
+  let error = checkedDocuments.get(args.document);
+  if (error === undefined) checkedDocuments.set(args.document, (error = firstUnstorable((v) => walkDocument(args.document, v))));
+  error ??= firstUnstorable((v) => walkVariables(args.variableValues, v));
+  if (error) setResultAndStopExecution({ errors: [error] });
+}
+
+// Subscriptions do not pass through onExecute: both hooks check.
+export const storableText: Plugin = { onExecute: check, onSubscribe: check };

@@ -1,0 +1,62 @@
+// Reads a GraphQL subscription over server-sent events from the app in-process, as a client would.
+import type { App } from '../src/app.ts';
+
+export interface SseStream {
+  status: number;
+  /** The next result (`{ data }` or `{ errors }`); null once the server completed the stream. */
+  next(): Promise<any | null>;
+  /** Every result received so far and not yet taken by next(). */
+  buffered(): any[];
+  /** Disconnects, as a client closing the connection does. */
+  close(): Promise<void>;
+}
+
+export async function openSse(app: App, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<SseStream> {
+  const res = await app.fetch('http://test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  // The first chunk (yoga's opening ping, or a whole error answer), as a client reads on connecting.
+  const first = await reader.read();
+  let text = first.value ? decoder.decode(first.value, { stream: true }) : '';
+  const ready: (any | null)[] = [];
+  let closed = false;
+  /** Reads until one more whole message is buffered. */
+  const pump = async () => {
+    for (;;) {
+      const end = text.indexOf('\n\n');
+      if (end >= 0) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        const event = /^event: (\w+)/m.exec(block)?.[1];
+        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        if (event === 'next') ready.push(JSON.parse(data));
+        else if (event === 'complete') ready.push(null);
+        else continue; // a ping
+        return;
+      }
+      const { value, done } = await reader.read();
+      if (done) {
+        ready.push(null);
+        return;
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  };
+  return {
+    status: res.status,
+    async next() {
+      if (!ready.length) await pump();
+      return ready.shift() ?? null;
+    },
+    buffered: () => ready.splice(0),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await reader.cancel().catch(() => undefined);
+    },
+  };
+}
