@@ -162,3 +162,48 @@ export function groupBy<K, R>(keys: readonly K[], rows: R[], keyOf: (r: R) => K)
   for (const r of rows) map.get(keyOf(r))?.push(r);
   return keys.map((k) => map.get(k) ?? []);
 }
+
+/** A provider of a tree with one class it has inventory of (class null when it has none). */
+export interface TreeHoldingRow {
+  providerId: number;
+  parentId: number | null;
+  rootId: number;
+  resourceClass: string | null;
+  total: number | null;
+  reserved: number | null;
+  allocationRatio: number | null;
+  used: number;
+}
+
+/**
+ * Every provider of the trees rooted at `rootIds` with each inventory and its usage: one narrow
+ * statement for a dashboard's subtree totals (usage from the covering allocations index).
+ */
+export const treeHoldingsOf = async (db: Tx, rootIds: readonly number[]) =>
+  numbers(
+    await db.$queryRaw<TreeHoldingRow[]>`SELECT p.id AS "providerId", p.parent_provider_id AS "parentId", p.root_provider_id AS "rootId",
+      rc.name AS "resourceClass", i.total, i.reserved, i.allocation_ratio AS "allocationRatio",
+      (SELECT COALESCE(SUM(a.used), 0) FROM allocations a
+        WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id) AS used
+      FROM resource_providers p
+      LEFT JOIN inventories i ON i.resource_provider_id = p.id
+      LEFT JOIN resource_classes rc ON rc.id = i.resource_class_id
+      WHERE p.root_provider_id IN (${inList(rootIds)})`,
+  );
+
+/** One page of the children of each parent: at most `limit` after/before the cursors, from the end when `inverted`. */
+export const childPagesOf = async (db: Tx, parentIds: readonly number[], w: { after?: number; before?: number; limit: number; inverted: boolean }) =>
+  numbers(
+    await db.$queryRaw<(ProviderRow & { rn: number })[]>`SELECT * FROM (
+        SELECT q.*, ROW_NUMBER() OVER (PARTITION BY q."parentId" ORDER BY q.id ${w.inverted ? P.sql`DESC` : P.sql`ASC`}) AS rn
+        FROM (${providerSelect} WHERE p.parent_provider_id IN (${inList(parentIds)})
+          ${w.after !== undefined ? P.sql`AND p.id > ${w.after}` : P.empty} ${w.before !== undefined ? P.sql`AND p.id < ${w.before}` : P.empty}) q
+      ) ranked WHERE rn <= ${w.limit} ORDER BY id ${w.inverted ? P.sql`DESC` : P.sql`ASC`}`,
+  );
+
+/** How many children each parent has (parents without any are absent). */
+export const childCountsOf = async (db: Tx, parentIds: readonly number[]) =>
+  numbers(
+    await db.$queryRaw<{ parentId: number; n: number }[]>`SELECT parent_provider_id AS "parentId", COUNT(*) AS n FROM resource_providers
+      WHERE parent_provider_id IN (${inList(parentIds)}) GROUP BY parent_provider_id`,
+  );
