@@ -42,19 +42,16 @@ async function loadDescendants(db: Tx, keys: readonly string[]) {
 
 /** Every provider of each tree (by root id), in id order. */
 async function loadTrees(db: Tx, rootIds: readonly number[]) {
-  return reads.groupBy(rootIds, await reads.treesOf(db, rootIds), (p) => p.rootId);
+  return reads.groupBy(rootIds, await reads.packedTreesOf(db, rootIds), (p) => p.rootId);
 }
 
 /** Per tree (by root id): each provider's classes summed over its subtree, by provider id. */
 async function loadTreeTotals(db: Tx, rootIds: readonly number[]): Promise<Map<number, ClassTotals[]>[]> {
-  const rows = await reads.treeHoldingsOf(db, rootIds);
-  return reads.groupBy(rootIds, rows, (r) => r.rootId).map((tree) => {
-    const providers = [...new Map(tree.map((r) => [r.providerId, { id: r.providerId, parentId: r.parentId }])).values()];
-    const holdings = tree.flatMap((r) =>
-      r.resourceClass === null ? [] : [{ providerId: r.providerId, resourceClass: r.resourceClass, capacity: capacity({ total: r.total!, reserved: r.reserved!, allocationRatio: r.allocationRatio! }), used: r.used }],
-    );
-    return subtreeTotals(providers, holdings);
-  });
+  const { providers, inventories } = await reads.treeHoldingsOf(db, rootIds);
+  const rootOf = new Map(providers.map((p) => [p.id, p.rootId]));
+  const holdings = inventories.map((i) => ({ providerId: i.providerId, resourceClass: i.resourceClass, capacity: capacity(i), used: i.used }));
+  const shapes = reads.groupBy(rootIds, providers, (p) => p.rootId);
+  return reads.groupBy(rootIds, holdings, (h) => rootOf.get(h.providerId)!).map((held, i) => subtreeTotals(shapes[i], held));
 }
 
 /** Key of one page of a parent's children: "parentId:after:before:limit:inverted" (see childPageKey). */
