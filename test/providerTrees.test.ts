@@ -9,10 +9,11 @@ afterAll(() => h.close());
 
 type Inv = { resourceClass: string; total: number; reserved?: number; allocationRatio?: number };
 /** uuid, parent, inventories, allocations (class → amount) of one consumer each. */
-const TREES: { uuid: string; parent?: string; inventories: Inv[]; used: Record<string, number> }[] = [
+const TREES: { uuid: string; parent?: string; name?: string; inventories: Inv[]; used: Record<string, number> }[] = [
   { uuid: u(1), inventories: [{ resourceClass: 'VCPU', total: 8, reserved: 2, allocationRatio: 2 }], used: { VCPU: 3 } },
   { uuid: u(2), parent: u(1), inventories: [{ resourceClass: 'VCPU', total: 4 }, { resourceClass: 'MEMORY_MB', total: 1024, allocationRatio: 1.5 }], used: { VCPU: 4, MEMORY_MB: 512 } },
-  { uuid: u(3), parent: u(1), inventories: [], used: {} },
+  // A name with the characters the packed tree read escapes (reads.ts), and more.
+  { uuid: u(3), parent: u(1), name: 'a,b;c%2C 100% ü😀\n', inventories: [], used: {} },
   { uuid: u(4), parent: u(3), inventories: [{ resourceClass: 'DISK_GB', total: 100, reserved: 10 }, { resourceClass: 'VCPU', total: 2, allocationRatio: 3.5 }], used: { DISK_GB: 50 } },
   { uuid: u(5), parent: u(4), inventories: [{ resourceClass: 'VCPU', total: 1 }], used: { VCPU: 1 } },
   { uuid: u(6), inventories: [{ resourceClass: 'VCPU', total: 16 }], used: {} },
@@ -25,7 +26,7 @@ beforeAll(async () => {
   h = await setup();
   for (const p of TREES) {
     await h.ok(`mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`, {
-      i: { name: `rp-${p.uuid}`, uuid: p.uuid, parentUuid: p.parent },
+      i: { name: p.name ?? `rp-${p.uuid}`, uuid: p.uuid, parentUuid: p.parent },
     });
     if (p.inventories.length) {
       await h.ok(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, {
@@ -114,6 +115,7 @@ describe('trees as trees', () => {
       [u(5), u(4), 3],
     ]);
     expect(d.resourceProvider.subtree[1]).toMatchObject({ name: `rp-${u(2)}`, provider: { uuid: u(2), traits: [] } });
+    expect(d.resourceProvider.subtree[2].name).toBe(TREES[2].name);
     const below = await h.ok(`{ resourceProvider(uuid: "${u(3)}") { subtree { uuid parentUuid depth } } }`);
     expect(below.resourceProvider.subtree).toEqual([
       { uuid: u(3), parentUuid: u(1), depth: 0 },
