@@ -1,5 +1,6 @@
 // N+1-freedom: the SQL statements one dashboard query costs do not grow with the number of
-// providers, because every relation is loaded through a per-request DataLoader.
+// providers, nor, for the dashboard drawn as trees, with the number of trees: every relation is
+// loaded through a per-request DataLoader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setup, u, type Harness } from './helpers.ts';
 
@@ -63,6 +64,19 @@ const DASHBOARD = `{
   }
 }`;
 
+/** The dashboard as trees: roots only, each drawn whole with its bars (issue 13 item 4). */
+const TREE_DASHBOARD = `{
+  resourceProviders(filter: {rootsOnly: true}) {
+    totalCount
+    edges { node {
+      uuid name
+      subtreeTotals { resourceClass capacity used free }
+      subtree { uuid name parentUuid depth totals { resourceClass capacity used free } provider { traits inventories { resourceClass used } } }
+      childrenConnection(first: 2) { totalCount pageInfo { hasNextPage } edges { node { uuid subtreeTotals { resourceClass free } } } }
+    } }
+  }
+}`;
+
 async function statementsFor(query: string) {
   const before = h.db.stats.statements;
   const data = await h.ok(query);
@@ -70,10 +84,12 @@ async function statementsFor(query: string) {
 }
 
 describe('batching', () => {
-  it('costs the same number of SQL statements for 20 and for 200 providers', async () => {
+  it('costs the same number of SQL statements for 20 and for 200 providers, flat and as 2 or 20 trees', async () => {
     for (let t = 0; t < 2; t++) await addTree(t);
     const small = await statementsFor(DASHBOARD);
     expect(small.data.resourceProviders.totalCount).toBe(2 * PER_TREE);
+    const smallTrees = await statementsFor(TREE_DASHBOARD);
+    expect(smallTrees.data.resourceProviders.totalCount).toBe(2);
 
     for (let t = 2; t < 20; t++) await addTree(t);
     const large = await statementsFor(DASHBOARD);
@@ -86,5 +102,24 @@ describe('batching', () => {
     expect(large.statements).toBe(small.statements);
     // One statement per relation level, not per provider.
     expect(large.statements).toBeLessThan(20);
+
+    const largeTrees = await statementsFor(TREE_DASHBOARD);
+    const roots = largeTrees.data.resourceProviders.edges.map((e: any) => e.node);
+    expect(roots).toHaveLength(20);
+    for (const root of roots) {
+      expect(root.subtree).toHaveLength(PER_TREE);
+      // Each provider: VCPU 16 with 1 used, MEMORY_MB 4096 unused.
+      expect(root.subtreeTotals).toEqual([
+        { resourceClass: 'MEMORY_MB', capacity: 4096 * PER_TREE, used: 0, free: 4096 * PER_TREE },
+        { resourceClass: 'VCPU', capacity: 16 * PER_TREE, used: PER_TREE, free: 15 * PER_TREE },
+      ]);
+      expect(root.childrenConnection).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
+      expect(root.childrenConnection.edges[0].node.subtreeTotals).toEqual([
+        { resourceClass: 'MEMORY_MB', free: 4096 * 3 },
+        { resourceClass: 'VCPU', free: 15 * 3 },
+      ]);
+    }
+    expect(largeTrees.statements).toBe(smallTrees.statements);
+    expect(largeTrees.statements).toBeLessThan(12);
   });
 });

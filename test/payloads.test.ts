@@ -29,6 +29,8 @@ const PROVIDER = `fragment P on ResourceProvider {
   root { uuid generation }
   children { uuid generation traits }
   descendants { uuid generation }
+  subtreeTotals { resourceClass capacity used free }
+  subtree { uuid generation parentUuid depth totals { resourceClass used } provider { uuid generation } }
   inventories { resourceClass total reserved minUnit maxUnit stepSize allocationRatio capacity used }
   usages { resourceClass used }
   traits aggregates

@@ -17,6 +17,8 @@ export interface Target {
   claim(consumer: string, allocations: Allocations): Promise<ClaimResult>;
   /** Every tree with inventories, usages, traits and aggregates; returns how many providers were read. */
   dashboard?(): Promise<number>;
+  /** Every tree drawn whole from its root, with per-class totals over each subtree; returns how many providers were read. */
+  treeDashboard?(): Promise<number>;
   /** Search and claim in one call, where the API has it. */
   claimOneStep?(consumer: string, req: CandidateRequest): Promise<ClaimResult>;
 }
@@ -136,6 +138,25 @@ export class GraphqlTarget implements Target {
       );
       if (r.errors) throw new Error(`dashboard failed: ${JSON.stringify(r.errors[0])}`);
       read += r.data.resourceProviders.edges.length;
+      after = r.data.resourceProviders.pageInfo.hasNextPage ? r.data.resourceProviders.pageInfo.endCursor : null;
+    } while (after);
+    return read;
+  }
+
+  /** Issue 13's way: roots only, each with its subtree (parent, depth, totals) in one list; pages of 1000 roots. */
+  async treeDashboard(): Promise<number> {
+    let after: string | null = null;
+    let read = 0;
+    do {
+      const r: any = await this.gql(
+        `query($after: String) { resourceProviders(first: 1000, after: $after, filter: {rootsOnly: true}) {
+          pageInfo { hasNextPage endCursor }
+          edges { node { uuid name subtreeTotals { resourceClass capacity used free }
+            subtree { uuid name parentUuid depth totals { resourceClass capacity used free } } } } } }`,
+        { after },
+      );
+      if (r.errors) throw new Error(`tree dashboard failed: ${JSON.stringify(r.errors[0])}`);
+      for (const e of r.data.resourceProviders.edges) read += e.node.subtree.length;
       after = r.data.resourceProviders.pageInfo.hasNextPage ? r.data.resourceProviders.pageInfo.endCursor : null;
     } while (after);
     return read;

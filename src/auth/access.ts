@@ -17,7 +17,8 @@ export const ADMITTED: Record<Access, readonly Role[]> = {
 
 /**
  * Every object type that holds data of its own. Left out: the relay plugin's wrappers (pages, edges,
- * PageInfo, mutation payloads), reached only through the root field that makes them, and VALUE_TYPES.
+ * PageInfo, mutation payloads), reached only through the root field or checked type that makes them,
+ * and VALUE_TYPES.
  */
 export const TYPE_ACCESS = {
   ResourceProvider: 'reader',
@@ -49,6 +50,8 @@ export const VALUE_TYPES = [
   'ResourceTotal',
   /** Only the subscription delivers them, after its own check and filtered for the caller (SUBSCRIPTION_ACCESS). */
   'ChangeEvent',
+  'SubtreeResource',
+  'ProviderTreeNode',
 ] as const;
 
 export const QUERY_ACCESS = {

@@ -124,6 +124,7 @@ export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sq
     where.push(P.sql`p.id NOT IN (SELECT resource_provider_id FROM resource_provider_traits WHERE trait_id IN (${P.join(f.forbiddenTraits.map((n) => ids.get(n)!))}))`);
   }
 
+  if (f.rootsOnly) where.push(P.sql`p.parent_provider_id IS NULL`);
   if (f.inTree !== undefined) where.push(P.sql`p.root_provider_id = (SELECT root_provider_id FROM resource_providers WHERE uuid = ${f.inTree})`);
 
   const classes = await classIds(db, f.resources.map((r) => r.resourceClass));

@@ -162,3 +162,80 @@ export function groupBy<K, R>(keys: readonly K[], rows: R[], keyOf: (r: R) => K)
   for (const r of rows) map.get(keyOf(r))?.push(r);
   return keys.map((k) => map.get(k) ?? []);
 }
+
+// Whole trees for a dashboard: thousands of providers. Prisma's raw queries cost per row and
+// column returned, so all the trees come back as one text cell (string_agg, in SQLite since 3.44
+// and PostgreSQL alike; one row: grouping per tree costs more than it saves): records split by
+// ';', fields by ','. Names are the only free text: '%', ',' and ';' are percent-escaped in SQL
+// and decoded here.
+const escapedName = P.sql`REPLACE(REPLACE(REPLACE(p.name, '%', '%25'), ',', '%2C'), ';', '%3B')`;
+const text = (column: P.Sql) => P.sql`COALESCE(CAST(${column} AS TEXT), '')`;
+const packed = (fields: P.Sql[]) => P.sql`string_agg(${P.join(fields.map(text), ` || ',' || `)}, ';')`;
+const unpack = (cell: string | null) => (cell ? cell.split(';').map((record) => record.split(',')) : []);
+const idOrNull = (s: string) => (s === '' ? null : Number(s));
+
+/** Every provider of the trees rooted at `rootIds`, as treesOf reads them (in id order). */
+export async function packedTreesOf(db: Tx, rootIds: readonly number[]): Promise<ProviderRow[]> {
+  const [{ cell }] = await db.$queryRaw<{ cell: string | null }[]>`SELECT
+    ${packed([P.sql`p.id`, P.sql`p.parent_provider_id`, P.sql`p.root_provider_id`, P.sql`p.generation`, P.sql`p.uuid`, escapedName])} AS cell
+    FROM resource_providers p WHERE p.root_provider_id IN (${inList(rootIds)})`;
+  const rows = unpack(cell).map(([id, parentId, rootId, generation, uuid, name]) => ({
+    id: Number(id),
+    uuid,
+    name: name.includes('%') ? decodeURIComponent(name) : name,
+    generation: Number(generation),
+    parentId: idOrNull(parentId),
+    rootId: Number(rootId),
+    parentUuid: null as string | null,
+    rootUuid: '',
+  }));
+  const uuidOf = new Map(rows.map((p) => [p.id, p.uuid]));
+  for (const p of rows) (p.parentUuid = p.parentId === null ? null : (uuidOf.get(p.parentId) ?? null)), (p.rootUuid = uuidOf.get(p.rootId) ?? '');
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/** A tree's shape and what each of its providers has: inventories (capacity inputs) with their usage. */
+export interface TreeHoldings {
+  providers: { id: number; parentId: number | null; rootId: number }[];
+  inventories: { providerId: number; resourceClass: string; total: number; reserved: number; allocationRatio: number; used: number }[];
+}
+
+/** For subtree totals: the trees rooted at `rootIds` in one narrow statement (usage from the covering allocations index). */
+export async function treeHoldingsOf(db: Tx, rootIds: readonly number[]): Promise<TreeHoldings> {
+  const used = P.sql`(SELECT COALESCE(SUM(a.used), 0) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)`;
+  // The id list twice rather than a common table expression, which SQLite then reads twice as slowly.
+  const inTrees = P.sql`p.root_provider_id IN (${inList(rootIds)})`;
+  const [{ shape, held }] = await db.$queryRaw<{ shape: string | null; held: string | null }[]>`SELECT
+    (SELECT ${packed([P.sql`p.id`, P.sql`p.parent_provider_id`, P.sql`p.root_provider_id`])} FROM resource_providers p WHERE ${inTrees}) AS shape,
+    (SELECT ${packed([P.sql`p.id`, P.sql`rc.name`, P.sql`i.total`, P.sql`i.reserved`, P.sql`i.allocation_ratio`, used])}
+      FROM resource_providers p JOIN inventories i ON i.resource_provider_id = p.id JOIN resource_classes rc ON rc.id = i.resource_class_id
+      WHERE ${inTrees}) AS held`;
+  return {
+    providers: unpack(shape).map(([id, parentId, rootId]) => ({ id: Number(id), parentId: idOrNull(parentId), rootId: Number(rootId) })),
+    inventories: unpack(held).map(([providerId, resourceClass, total, reserved, allocationRatio, used]) => ({
+      providerId: Number(providerId),
+      resourceClass,
+      total: Number(total),
+      reserved: Number(reserved),
+      allocationRatio: Number(allocationRatio),
+      used: Number(used),
+    })),
+  };
+}
+
+/** One page of the children of each parent: at most `limit` after/before the cursors, from the end when `inverted`. */
+export const childPagesOf = async (db: Tx, parentIds: readonly number[], w: { after?: number; before?: number; limit: number; inverted: boolean }) =>
+  numbers(
+    await db.$queryRaw<(ProviderRow & { rn: number })[]>`SELECT * FROM (
+        SELECT q.*, ROW_NUMBER() OVER (PARTITION BY q."parentId" ORDER BY q.id ${w.inverted ? P.sql`DESC` : P.sql`ASC`}) AS rn
+        FROM (${providerSelect} WHERE p.parent_provider_id IN (${inList(parentIds)})
+          ${w.after !== undefined ? P.sql`AND p.id > ${w.after}` : P.empty} ${w.before !== undefined ? P.sql`AND p.id < ${w.before}` : P.empty}) q
+      ) ranked WHERE rn <= ${w.limit} ORDER BY id ${w.inverted ? P.sql`DESC` : P.sql`ASC`}`,
+  );
+
+/** How many children each parent has (parents without any are absent). */
+export const childCountsOf = async (db: Tx, parentIds: readonly number[]) =>
+  numbers(
+    await db.$queryRaw<{ parentId: number; n: number }[]>`SELECT parent_provider_id AS "parentId", COUNT(*) AS n FROM resource_providers
+      WHERE parent_provider_id IN (${inList(parentIds)}) GROUP BY parent_provider_id`,
+  );

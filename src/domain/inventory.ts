@@ -61,7 +61,7 @@ export function validateInventory(input: InventoryInput): Inventory {
 }
 
 /** How much of the class can be allocated in all: floor((total - reserved) * allocation_ratio). */
-export function capacity(inv: InventoryValues): number {
+export function capacity(inv: Pick<InventoryValues, 'total' | 'reserved' | 'allocationRatio'>): number {
   return Math.floor((inv.total - inv.reserved) * inv.allocationRatio);
 }
 

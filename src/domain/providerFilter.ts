@@ -16,6 +16,8 @@ export interface ProviderFilterInput {
   /** Each entry is an any-of set of traits; every entry must hold. */
   anyTraits?: string[][] | null;
   inTree?: string | null;
+  /** true: only roots (providers without a parent). */
+  rootsOnly?: boolean | null;
   resources?: ResourceAmount[] | null;
 }
 
@@ -28,6 +30,7 @@ export interface ProviderFilter {
   forbiddenTraits: string[];
   anyTraits: string[][];
   inTree?: string;
+  rootsOnly: boolean;
   resources: ResourceAmount[];
 }
 
@@ -52,6 +55,7 @@ export function normaliseProviderFilter(input: ProviderFilterInput = {}): Provid
     forbiddenTraits: input.forbiddenTraits ?? [],
     anyTraits,
     inTree: input.inTree == null ? undefined : parse(schemas.uuid, input.inTree, 'inTree'),
+    rootsOnly: input.rootsOnly === true,
     resources,
   };
 }

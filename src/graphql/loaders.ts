@@ -8,7 +8,8 @@ import type { Context } from './builder.ts';
 import { scopesOf } from '../auth/identity.ts';
 import type { Tx } from '../db/client.ts';
 import { capacity } from '../domain/inventory.ts';
-import { subtreeIds, parentsFirst } from '../domain/tree.ts';
+import { subtreeIds, parentsFirst, subtreeTotals, type ClassTotals } from '../domain/tree.ts';
+import type { PageWindow } from '../db/pages.ts';
 import * as reads from '../db/reads.ts';
 
 export const loadProviders = (db: Tx, uuids: readonly string[]) => reads.providersByUuid(db, uuids);
@@ -37,6 +38,48 @@ async function loadDescendants(db: Tx, keys: readonly string[]) {
     const below = subtreeIds(tree, id);
     return parentsFirst(tree).filter((p) => p.id !== id && below.has(p.id));
   });
+}
+
+/** Every provider of each tree (by root id), in id order. */
+async function loadTrees(db: Tx, rootIds: readonly number[]) {
+  return reads.groupBy(rootIds, await reads.packedTreesOf(db, rootIds), (p) => p.rootId);
+}
+
+/** Per tree (by root id): each provider's classes summed over its subtree, by provider id. */
+async function loadTreeTotals(db: Tx, rootIds: readonly number[]): Promise<Map<number, ClassTotals[]>[]> {
+  const { providers, inventories } = await reads.treeHoldingsOf(db, rootIds);
+  const rootOf = new Map(providers.map((p) => [p.id, p.rootId]));
+  const holdings = inventories.map((i) => ({ providerId: i.providerId, resourceClass: i.resourceClass, capacity: capacity(i), used: i.used }));
+  const shapes = reads.groupBy(rootIds, providers, (p) => p.rootId);
+  return reads.groupBy(rootIds, holdings, (h) => rootOf.get(h.providerId)!).map((held, i) => subtreeTotals(shapes[i], held));
+}
+
+/** Key of one page of a parent's children: "parentId:after:before:limit:inverted" (see childPageKey). */
+export const childPageKey = (parentId: number, w: PageWindow) => `${parentId}:${w.after ?? ''}:${w.before ?? ''}:${w.limit}:${w.inverted ? 1 : 0}`;
+
+/** One statement per distinct window (a dashboard asks every parent for the same first page). */
+async function loadChildPages(db: Tx, keys: readonly string[]) {
+  const windows = new Map<string, { window: PageWindow; parents: number[] }>();
+  for (const key of keys) {
+    const [parent, after, before, limit, inverted] = key.split(':');
+    const w = windows.get(key.slice(parent.length)) ?? {
+      window: { after: after ? Number(after) : undefined, before: before ? Number(before) : undefined, limit: Number(limit), inverted: inverted === '1' },
+      parents: [],
+    };
+    w.parents.push(Number(parent));
+    windows.set(key.slice(parent.length), w);
+  }
+  const pages = new Map<string, reads.ProviderRow[]>();
+  for (const [rest, { window, parents }] of windows) {
+    const rows = await reads.childPagesOf(db, parents, window);
+    reads.groupBy(parents, rows, (r) => r.parentId!).forEach((page, i) => pages.set(`${parents[i]}${rest}`, page.map(({ rn: _, ...row }) => row)));
+  }
+  return keys.map((k) => pages.get(k)!);
+}
+
+async function loadChildCounts(db: Tx, parentIds: readonly number[]) {
+  const counts = new Map((await reads.childCountsOf(db, parentIds)).map((r) => [r.parentId, r.n]));
+  return parentIds.map((id) => counts.get(id) ?? 0);
 }
 
 export interface InventoryView extends reads.InventoryRow {
@@ -92,6 +135,14 @@ export const batches = {
   children: loadChildren,
   /** By descendantsKey. */
   descendants: loadDescendants,
+  /** By root id. */
+  trees: loadTrees,
+  /** By root id. */
+  treeTotals: loadTreeTotals,
+  /** By childPageKey. */
+  childPages: loadChildPages,
+  /** By parent id. */
+  childCounts: loadChildCounts,
   /** By provider id; serves both `inventories` and `usages`. */
   inventories: loadInventories,
   traits: loadTraits,
@@ -112,6 +163,10 @@ export const relations = createContextCache((ctx: Context): Relations => {
   return {
     children: loader(batches.children),
     descendants: loader(batches.descendants),
+    trees: loader(batches.trees),
+    treeTotals: loader(batches.treeTotals),
+    childPages: loader(batches.childPages),
+    childCounts: loader(batches.childCounts),
     inventories: loader(batches.inventories),
     traits: loader(batches.traits),
     aggregates: loader(batches.aggregates),

@@ -6,8 +6,9 @@
 // - no per-request cache outlives a write: every loader is emptied at each commit, so a later
 //   mutation of the same document, or its payload, never shows rows from before.
 // The selection is followed through every relation the node types have (parent, root, children,
-// descendants, inventories, usages, traits, aggregates, allocations and across them to consumers
-// and providers), as deep as the client asked.
+// descendants, subtree and its totals, inventories, usages, traits, aggregates, allocations and
+// across them to consumers and providers), as deep as the client asked. A children page
+// (childrenConnection, with its arguments) is read after the commit, through the emptied loaders.
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import DataLoader from 'dataloader';
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
@@ -145,6 +146,13 @@ class Snapshot {
     if (children) await this.providers((await this.relation<ProviderRow[]>('children', ids)).flat(), children);
     const descendants = selection.get('descendants');
     if (descendants) await this.providers((await this.relation<ProviderRow[]>('descendants', rows.map(descendantsKey))).flat(), descendants);
+    const subtree = selection.get('subtree');
+    if (subtree) {
+      const trees = (await this.relation<ProviderRow[]>('trees', rows.map((r) => r.rootId))).flat();
+      const provider = subtree.get('provider');
+      if (provider) await this.providers(trees, provider);
+    }
+    if (selection.has('subtreeTotals') || subtree?.has('totals')) await this.relation('treeTotals', rows.map((r) => r.rootId));
     const consumer = selection.get('allocations')?.get('consumer');
     if (selection.has('allocations')) {
       const groups = (await this.relation<{ consumerUuid: string }[]>('providerAllocations', ids)).flat();

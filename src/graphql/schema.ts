@@ -5,6 +5,7 @@ import './errors.ts';
 import './types/refs.ts';
 import './types/inventory.ts';
 import './types/provider.ts';
+import './types/providerTree.ts';
 import './types/resourceClass.ts';
 import './types/trait.ts';
 import './types/consumer.ts';

@@ -89,6 +89,10 @@ const ProviderFilterInput = builder.inputType('ProviderFilter', {
     forbiddenTraits: t.stringList({ required: false, description: 'The provider must have none of these traits.' }),
     anyTraits: t.field({ type: t.listRef(t.listRef('String')), required: false, description: 'Each inner list is an any-of set of traits; every set must be matched.' }),
     inTree: t.string({ required: false, description: 'Only providers in the same tree as this provider uuid.' }),
+    rootsOnly: t.boolean({
+      required: false,
+      description: 'true: only roots (providers without a parent), e.g. to draw each tree from its root with `subtree` and `subtreeTotals`; false or null: no condition.',
+    }),
     resources: t.field({
       type: [ResourceAmountInput],
       required: false,
