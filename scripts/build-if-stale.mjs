@@ -18,7 +18,11 @@ function newest(p) {
   return readdirSync(p).reduce((max, entry) => Math.max(max, newest(path.join(p, entry))), st.mtimeMs);
 }
 
-/** Why the project at `root` needs a build, or null when dist is up to date with its inputs. */
+/**
+ * Why the project at `root` needs a build, or null when dist is up to date with its inputs.
+ * @param {string} root
+ * @returns {string | null}
+ */
 export function staleReason(root) {
   const stamp = statSync(path.join(root, STAMP), { throwIfNoEntry: false });
   if (!stamp || !existsSync(path.join(root, 'dist/server.js'))) return 'no build yet';

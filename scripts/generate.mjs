@@ -12,6 +12,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 const require = createRequire(import.meta.url);
 const cli = require.resolve('prisma/build/index.js');
 
+/**
+ * prisma/postgres/schema.prisma from the SQLite schema's text.
+ * @param {string} sqliteSchema
+ * @returns {string}
+ */
 export function postgresSchema(sqliteSchema) {
   return (
     '// GENERATED from prisma/schema.prisma by scripts/generate.mjs: edit that file, not this one.\n' +

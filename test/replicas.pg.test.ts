@@ -157,8 +157,8 @@ describe('three replicas on one PostgreSQL database', () => {
     }
     // Moves are all-or-nothing: a moved instance is gone exactly when its migration consumer exists.
     for (let i = 0; i < 4; i++) {
-      const src = (await sql.query(`SELECT 1 FROM consumers WHERE uuid = $1`, [tree0[i]])).rowCount;
-      const dst = (await sql.query(`SELECT 1 FROM consumers WHERE uuid = $1`, [u(20_000 + i)])).rowCount;
+      const src = (await sql.query(`SELECT 1 FROM consumers WHERE uuid = $1`, [tree0[i]])).rows.length;
+      const dst = (await sql.query(`SELECT 1 FROM consumers WHERE uuid = $1`, [u(20_000 + i)])).rows.length;
       expect(src + dst).toBe(1);
     }
     await assertInvariants();

@@ -36,7 +36,7 @@ const t = new GraphqlTarget([url]);
 await stats('boot');
 const all = [...w.providers()];
 const B = 50;
-const batches = []; for (let i = 0; i < all.length; i += B) batches.push(all.slice(i, i + B));
+const batches: (typeof all)[] = []; for (let i = 0; i < all.length; i += B) batches.push(all.slice(i, i + B));
 if (w.name.startsWith('nested')) for (const b of batches) await t.load(b); else await concurrent(async () => t.load(batches.shift()!), batches.length, 4, 600_000);
 await stats('load');
 for (let i = 0; i < 10; i++) await t.candidates(w.request);

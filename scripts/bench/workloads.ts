@@ -22,7 +22,7 @@ export function flat(n: number): Workload {
   return {
     name: `flat-${n}`,
     count: n,
-    *providers() {
+    *providers(): Iterable<ProviderSpec> {
       for (let i = 0; i < n; i++) {
         yield {
           uuid: uuid(0xf1a7, i + 1),
@@ -46,7 +46,7 @@ export function nested(trees: number): Workload {
   return {
     name: `nested-${trees}x7`,
     count: trees * 7,
-    *providers() {
+    *providers(): Iterable<ProviderSpec> {
       for (let t = 0; t < trees; t++) {
         const id = (k: number) => uuid(0x7e57, t * 8 + k);
         yield { uuid: id(0), name: `perf-cn-${t}`, inventories: { DISK_GB: 20480 }, traits: ['COMPUTE_VOLUME_MULTI_ATTACH'] };
