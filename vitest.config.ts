@@ -8,7 +8,7 @@ const common = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as cons
 
 // The whole suite runs on SQLite; with TEST_POSTGRES_URL set it runs again on PostgreSQL (each test
 // file in a schema of its own), together with the PostgreSQL-only tests (*.pg.test.ts: migrations,
-// several server processes, kill -9, database outages). The SQLite migration files are not checked twice.
+// several server processes, kill -9, database outages). The SQLite migration files and the types are not checked twice.
 const postgres = process.env.TEST_POSTGRES_URL;
 
 export default defineConfig({
@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       { resolve, test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts'], env: { TEST_DB: 'sqlite' } } },
       ...(postgres
-        ? [{ resolve, test: { ...common, name: 'postgres', include: ['test/**/*.test.ts'], exclude: ['test/migrator.test.ts'], env: { TEST_DB: 'postgres' } } }]
+        ? [{ resolve, test: { ...common, name: 'postgres', include: ['test/**/*.test.ts'], exclude: ['test/migrator.test.ts', 'test/typecheck.test.ts'], env: { TEST_DB: 'postgres' } } }]
         : []),
     ],
   },
