@@ -20,14 +20,14 @@ import { flat, nested, type Workload } from './bench/workloads.ts';
 import { GraphqlTarget, RestTarget, type Target, type ClaimResult } from './bench/targets.ts';
 import { closeConnections } from './bench/http.ts';
 import { concurrent, memoryOf, pidListeningOn, RssSampler, sequential, type Latencies } from './bench/measure.ts';
-import { Reference } from '../test/conformance/rest.ts';
-import type { ProviderSpec } from '../test/conformance/model.ts';
+import { Reference } from '../conformance/rest.ts';
+import type { ProviderSpec } from '../conformance/model.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { seed } from './bench/seed.ts';
 import { findCandidates } from '../src/candidates/service.ts';
 import { configFromEnv } from '../src/config.ts';
 import { normaliseCandidatesRequest, type CandidatesInput } from '../src/domain/candidates/request.ts';
-import { candidatesInput } from '../test/conformance/ours.ts';
+import { candidatesInput } from '../conformance/ours.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,12 +1,12 @@
-// Differential fuzzing against the reference: random topologies and requests (test/conformance/
+// Differential fuzzing against the reference: random topologies and requests (conformance/
 // fuzzCase.ts) run on a live reference over REST and on this server in-process; every difference
 // is printed. Usage:
 //   npx tsx scripts/conformance-fuzz.ts --seed N --cases M [--start K] [--reference URL] [--verbose]
 import { parseArgs } from 'node:util';
-import { generateCase } from '../test/conformance/fuzzCase.ts';
-import { checkLimited, diffAnswers, type Driver } from '../test/conformance/model.ts';
-import { Reference } from '../test/conformance/rest.ts';
-import { Ours } from '../test/conformance/ours.ts';
+import { generateCase } from '../conformance/fuzzCase.ts';
+import { checkLimited, diffAnswers, type Driver } from '../conformance/model.ts';
+import { Reference } from '../conformance/rest.ts';
+import { Ours } from '../conformance/ours.ts';
 
 const { values } = parseArgs({
   options: {

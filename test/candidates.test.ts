@@ -2,8 +2,8 @@
 // what was returned, the one-step claim under concurrency, request validation, and the reference
 // bug we deliberately do not copy.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Ours, CANDIDATES_QUERY, candidatesInput, toAnswer } from './conformance/ours.ts';
-import { candidateProviders, type CandidateRequest, type ProviderSpec, type Topology } from './conformance/model.ts';
+import { Ours, CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/ours.ts';
+import { candidateProviders, type CandidateRequest, type ProviderSpec, type Topology } from '../conformance/model.ts';
 import { u } from './helpers.ts';
 
 const opened: Ours[] = [];

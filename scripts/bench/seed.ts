@@ -3,7 +3,7 @@
 // The rows are exactly what the API would write (generation 3 = inventories, traits, aggregates).
 import { Prisma as P } from '../../src/db/generated/client.ts';
 import type { Database } from '../../src/db/client.ts';
-import { inventoryOf, type ProviderSpec } from '../../test/conformance/model.ts';
+import { inventoryOf, type ProviderSpec } from '../../conformance/model.ts';
 
 const BATCH = 1000;
 

@@ -1,9 +1,9 @@
 // The two servers under measurement, behind one interface: this one over GraphQL, the reference
 // over REST (microversion 1.39). Every call is real HTTP on loopback.
-import { candidatesInput } from '../../test/conformance/ours.ts';
-import { queryString, Reference } from '../../test/conformance/rest.ts';
+import { candidatesInput } from '../../conformance/ours.ts';
+import { queryString, Reference } from '../../conformance/rest.ts';
 import { httpRequest, type HttpAnswer } from './http.ts';
-import { inventoryOf, type CandidateRequest, type ProviderSpec } from '../../test/conformance/model.ts';
+import { inventoryOf, type CandidateRequest, type ProviderSpec } from '../../conformance/model.ts';
 
 export type Allocations = { providerUuid: string; resources: Record<string, number> }[];
 export type ClaimResult = 'OK' | 'CONFLICT' | 'CAPACITY' | 'ERROR';

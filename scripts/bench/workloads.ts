@@ -1,6 +1,6 @@
 // The reference's own performance workloads (SPEC §15), in the neutral scenario language, so the
 // same topology and request drive this server (GraphQL) and the reference (REST).
-import type { CandidateRequest, ProviderSpec } from '../../test/conformance/model.ts';
+import type { CandidateRequest, ProviderSpec } from '../../conformance/model.ts';
 
 export const AGG_A = '14a5c8a3-5a99-4e8f-88be-00d85fcb1c17';
 export const AGG_B = '66d98e7c-3c25-485d-a0dc-1cea651884de';

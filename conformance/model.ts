@@ -1,6 +1,7 @@
 // The neutral language of the conformance suite: a topology, a candidates request, and a
 // normalised answer, so that the reference (REST) and this server (GraphQL) can be driven with
 // the same scenario and their answers compared as sets.
+// This folder is shared: the tests (test/) and the recorder, fuzzer and benchmarks (scripts/) import it.
 
 export interface InventorySpec {
   total: number;

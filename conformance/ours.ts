@@ -1,9 +1,10 @@
 // Drives this server, in-process through yoga.fetch on a real SQLite file, with the neutral
 // scenario language of model.ts: the counterpart of rest.ts.
-import type { Database } from '../../src/db/client.ts';
-import { emptyDatabase, openTestDatabase } from '../database.ts';
-import { createApp, type App } from '../../src/app.ts';
-import { configFromEnv } from '../../src/config.ts';
+import type { Database } from '../src/db/client.ts';
+// The test suite's database harness: a fresh SQLite file (or PostgreSQL schema) per driver.
+import { emptyDatabase, openTestDatabase } from '../test/database.ts';
+import { createApp, type App } from '../src/app.ts';
+import { configFromEnv } from '../src/config.ts';
 import { canonicalCandidate, customNames, inventoryOf, okAnswer, type Answer, type CandidateRequest, type Driver, type SummarySpec, type Topology } from './model.ts';
 
 export const CANDIDATES_QUERY = `query($request: AllocationCandidatesInput!) {

@@ -2,7 +2,7 @@
 // allocation-candidates*.yaml, granular*.yaml, same-subtree-deep.yaml, shared-resources.yaml and
 // their fixtures in fixtures/gabbits.py), rebuilt in our own words, plus capacity edges of our own.
 // Each scenario is a topology and named requests; `npm run conformance:record` stores the
-// reference's answers under fixtures/, and test/conformance.test.ts compares ours with them.
+// reference's answers under test/conformance/fixtures/, and test/conformance.test.ts compares ours with them.
 import type { CandidateRequest, GroupSpec, InventorySpec, ProviderSpec, Scenario, Topology } from './model.ts';
 
 const u = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
