@@ -5,35 +5,8 @@ import type { Database } from '../src/db/client.ts';
 import { emptyDatabase, openTestDatabase } from '../test/database.ts';
 import { createApp, type App } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
-import { canonicalCandidate, customNames, inventoryOf, okAnswer, type Answer, type CandidateRequest, type Driver, type SummarySpec, type Topology } from './model.ts';
-
-export const CANDIDATES_QUERY = `query($request: AllocationCandidatesInput!) {
-  allocationCandidates(request: $request) {
-    allocationRequests { allocations { providerUuid resources { resourceClass amount } } mappings { suffix providerUuids } }
-    providerSummaries { uuid parentUuid rootUuid traits resources { resourceClass capacity used } }
-  }
-}`;
-
-/** The GraphQL input for a neutral request. */
-export function candidatesInput(r: CandidateRequest, withLimit = true) {
-  return {
-    groups: r.groups.map((g) => ({
-      suffix: g.suffix ?? '',
-      resources: Object.entries(g.resources ?? {}).map(([resourceClass, amount]) => ({ resourceClass, amount })),
-      requiredTraits: g.required ?? [],
-      forbiddenTraits: g.forbidden ?? [],
-      anyOfTraits: g.anyOf ?? [],
-      memberOf: g.memberOf ?? [],
-      forbiddenAggregates: g.forbiddenAggregates ?? [],
-      inTree: g.inTree ?? null,
-    })),
-    groupPolicy: r.groupPolicy ? r.groupPolicy.toUpperCase() : null,
-    sameSubtree: r.sameSubtree ?? [],
-    rootRequiredTraits: r.rootRequired ?? [],
-    rootForbiddenTraits: r.rootForbidden ?? [],
-    limit: withLimit ? (r.limit ?? null) : null,
-  };
-}
+import { customNames, inventoryOf, type Answer, type CandidateRequest, type Driver, type Topology } from './model.ts';
+import { CANDIDATES_QUERY, candidatesInput, toAnswer } from './candidatesQuery.ts';
 
 /** Codes that mean "the request itself is bad": the reference's 400. */
 const BAD_REQUEST = new Set(['BAD_VALUE', 'DUPLICATE_KEY', 'BAD_USER_INPUT']);
@@ -130,24 +103,4 @@ export class Ours implements Driver {
     }
     return toAnswer(res.data.allocationCandidates);
   }
-}
-
-/** Normalises a GraphQL allocationCandidates result. */
-export function toAnswer(data: any): Answer {
-  const candidates = data.allocationRequests.map((ar: any) => {
-    const allocations: Record<string, Record<string, number>> = {};
-    for (const a of ar.allocations) allocations[a.providerUuid] = Object.fromEntries(a.resources.map((r: any) => [r.resourceClass, r.amount]));
-    const mappings = Object.fromEntries(ar.mappings.map((m: any) => [m.suffix, m.providerUuids]));
-    return canonicalCandidate(allocations, mappings);
-  });
-  const summaries: Record<string, SummarySpec> = {};
-  for (const s of data.providerSummaries) {
-    summaries[s.uuid] = {
-      resources: Object.fromEntries(s.resources.map((r: any) => [r.resourceClass, { capacity: r.capacity, used: r.used }])),
-      traits: s.traits,
-      parent: s.parentUuid,
-      root: s.rootUuid,
-    };
-  }
-  return okAnswer(candidates, summaries);
 }

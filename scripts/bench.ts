@@ -27,7 +27,7 @@ import { seed } from './bench/seed.ts';
 import { findCandidates } from '../src/candidates/service.ts';
 import { configFromEnv } from '../src/config.ts';
 import { normaliseCandidatesRequest, type CandidatesInput } from '../src/domain/candidates/request.ts';
-import { candidatesInput } from '../conformance/ours.ts';
+import { candidatesInput } from '../conformance/candidatesQuery.ts';
 
 const { values } = parseArgs({
   options: {

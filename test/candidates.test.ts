@@ -2,7 +2,8 @@
 // what was returned, the one-step claim under concurrency, request validation, and the reference
 // bug we deliberately do not copy.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Ours, CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/ours.ts';
+import { Ours } from '../conformance/ours.ts';
+import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/candidatesQuery.ts';
 import { candidateProviders, type CandidateRequest, type ProviderSpec, type Topology } from '../conformance/model.ts';
 import { u } from './helpers.ts';
 

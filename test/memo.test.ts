@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { CANDIDATES_QUERY, candidatesInput } from '../conformance/ours.ts';
+import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
 import { appOn, u, type AppOn } from './helpers.ts';
 
 const question = { request: candidatesInput({ groups: [{ resources: { VCPU: 1 } }] }) };

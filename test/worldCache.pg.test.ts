@@ -10,7 +10,7 @@ import { writeContext } from '../src/db/changes.ts';
 import { appendChanges } from '../src/db/changeLog.ts';
 import { setInventory } from '../src/db/inventories.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { CANDIDATES_QUERY, candidatesInput } from '../conformance/ours.ts';
+import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
 import { appOn, u, type AppOn } from './helpers.ts';
 
 const HOSTS = [u(1), u(2), u(3), u(4)];

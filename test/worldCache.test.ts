@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/ours.ts';
+import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/candidatesQuery.ts';
 import type { CandidateRequest } from '../conformance/model.ts';
 import { appOn, u, type AppOn } from './helpers.ts';
 

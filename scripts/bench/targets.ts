@@ -1,6 +1,6 @@
 // The two servers under measurement, behind one interface: this one over GraphQL, the reference
 // over REST (microversion 1.39). Every call is real HTTP on loopback.
-import { candidatesInput } from '../../conformance/ours.ts';
+import { candidatesInput } from '../../conformance/candidatesQuery.ts';
 import { queryString, Reference } from '../../conformance/rest.ts';
 import { httpRequest, type HttpAnswer } from './http.ts';
 import { inventoryOf, type CandidateRequest, type ProviderSpec } from '../../conformance/model.ts';
