@@ -45,6 +45,8 @@ const SUBSCRIBERS: { replica: number; filter?: Record<string, unknown>; hears: (
 let td: TestDatabase;
 let replicas: Replica[] = [];
 let sql: pg.Client;
+/** What the replicas logged as unexpected errors (for a failure's message). */
+const unexpected = () => replicas.flatMap((r) => r.output.join('').split('\n').filter((l) => l.includes('unexpected error'))).join('\n').slice(0, 4000);
 const alive = (i: number) => replicas[i].process.exitCode === null && replicas[i].process.signalCode === null;
 
 /** One identity per write, the same as its event's (below): the time its answer came back. */
@@ -196,7 +198,7 @@ describe('change feed across three PostgreSQL replicas', () => {
     await new Promise((r) => setTimeout(r, 300));
 
     console.log(JSON.stringify({ feedReplicas: { writes: codes, events: log.length, transactions: new Set(log.map((e) => e.seq)).size, expected: expected.map((e) => e.length) } }));
-    expect(Object.keys(codes).filter((c) => !['OK', 'SKIPPED', 'NETWORK', 'CONCURRENT_UPDATE', 'NO_CANDIDATE', 'PROVIDER_IN_USE', 'PROVIDER_HAS_CHILDREN'].includes(c)), JSON.stringify(codes)).toEqual([]);
+    expect(Object.keys(codes).filter((c) => !['OK', 'SKIPPED', 'NETWORK', 'CONCURRENT_UPDATE', 'NO_CANDIDATE', 'PROVIDER_IN_USE', 'PROVIDER_HAS_CHILDREN'].includes(c)), `${JSON.stringify(codes)}: ${unexpected()}`).toEqual([]);
     expect(log.length).toBeGreaterThan(50);
     for (const [i, conns] of streams.entries()) {
       for (const { c } of conns) expect(c.errors, `subscriber ${i}`).toEqual([]);
