@@ -201,7 +201,7 @@ describe('change feed across three PostgreSQL replicas', () => {
     await new Promise((r) => setTimeout(r, 300));
 
     console.log(JSON.stringify({ feedReplicas: { writes: codes, events: log.length, transactions: new Set(log.map((e) => e.seq)).size, expected: expected.map((e) => e.length) } }));
-    expect(Object.keys(codes).filter((c) => !['OK', 'SKIPPED', 'NETWORK', 'CONCURRENT_UPDATE', 'NO_CANDIDATE', 'PROVIDER_IN_USE', 'PROVIDER_HAS_CHILDREN'].includes(c)), `${JSON.stringify(codes)}: ${unexpected()}`).toEqual([]);
+    expect(Object.keys(codes).filter((c) => !['OK', 'SKIPPED', 'NETWORK', 'CONCURRENT_UPDATE', 'NO_CANDIDATE', 'PROVIDER_IN_USE', 'PROVIDER_HAS_CHILDREN', 'CAPACITY_EXCEEDED', 'INVENTORY_IN_USE'].includes(c)), `${JSON.stringify(codes)}: ${unexpected()}`).toEqual([]);
     expect(log.length).toBeGreaterThan(50);
     for (const [i, conns] of streams.entries()) {
       for (const { c } of conns) expect(c.errors, `subscriber ${i}`).toEqual([]);
