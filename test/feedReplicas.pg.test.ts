@@ -117,10 +117,10 @@ async function worker(w: number, replicaOf: () => number, until: () => boolean, 
     } else if (pick < 0.9 && p.consumers.length) {
       const consumer = p.consumers.shift()!;
       code = (await write(replica, `mutation($i: DeleteAllocationsInput!) { deleteAllocations(input: $i) { consumerUuid } }`, { i: { consumerUuid: consumer } }, () => `ALLOCATIONS_REMOVED:${consumer}`)).code;
-    } else if (!p.children && !p.consumers.length && !p.inventory) {
-      // Only providers a claim cannot land on: deleting one while another replica's claim commits
-      // allocations on it fails with a foreign-key violation (INTERNAL_SERVER_ERROR, not
-      // PROVIDER_IN_USE; a known race in deleteProvider, not the feed's, left to its own fix).
+    } else if (!p.children && !p.consumers.length) {
+      // Also providers a claim may land on at the same moment, from another replica: the delete
+      // is PROVIDER_IN_USE or the claim finds it gone (this race once made the delete fail on the
+      // foreign key; deleteProvider now locks the row before counting).
       const r = await write(replica, `mutation($i: DeleteResourceProviderInput!) { deleteResourceProvider(input: $i) { uuid } }`, { i: { uuid: p.uuid } }, () => `PROVIDER_DELETED:${p.uuid}`);
       if (r.code === 'OK') {
         own.splice(own.indexOf(p), 1);
