@@ -12,7 +12,7 @@ export function maskError(error: unknown): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
   if (original instanceof DomainError) {
-    return new GraphQLError(original.message, { ...at, extensions: { code: original.code } });
+    return new GraphQLError(original.message, { ...at, extensions: { ...original.facts, code: original.code } });
   }
   if (error instanceof GraphQLError && !original) {
     // Variable coercion errors (graphql-jit reports them without a code).
