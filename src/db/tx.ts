@@ -107,6 +107,7 @@ export function expectGeneration(kind: 'provider' | 'consumer', uuid: string, su
     throw new DomainError(
       'CONCURRENT_UPDATE',
       `${kind} ${uuid} generation conflict: expected ${supplied ?? 'none (new consumer)'}, current is ${current ?? 'none (no such consumer)'}. Re-read and retry.`,
+      { kind, uuid, expectedGeneration: supplied, currentGeneration: current },
     );
   }
 }
