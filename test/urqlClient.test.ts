@@ -22,7 +22,7 @@ beforeAll(async () => {
     requestPolicy: 'network-only',
     fetch: async (url, init) => {
       sent.push(JSON.parse(String(init?.body)).operationName);
-      return app.fetch(String(url), init);
+      return app.fetch(String(url), init ?? {});
     },
   });
   await h.ok(`mutation { createResourceProvider(input: {name: "cn", uuid: "${u(1)}"}) { resourceProvider { uuid } } }`);
