@@ -1,10 +1,9 @@
 // A claim that loses its room to another writer between the search and the lock (issue 12, item 3):
 // only that claim runs again; the others of its batch are written and answered at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { setup, u, type Harness } from './helpers.ts';
 import { claimPipeline } from '../src/candidates/pipeline.ts';
-import { LOG_LOCK_SQL as LOG_LOCK } from '../src/db/changeLog.ts';
+import { otherWriter } from './otherWriter.ts';
 
 const [A, B] = [u(1), u(2)];
 let h: Harness;
@@ -32,32 +31,14 @@ const claim = (consumer: string, trait: string) =>
 
 describe('a claim that loses its room under the lock', () => {
   it('runs again alone; its batch-mate is written', async () => {
-    // Another writer (this session, standing for another replica) holds provider A's row and will take A's only VCPU.
-    const other = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
-    await other.connect();
-    const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')).rows;
-    await other.query('BEGIN');
-    await other.query('SELECT id FROM resource_providers WHERE uuid = $1 FOR UPDATE', [A]);
+    // Another writer (standing for another replica) holds provider A's row and will take A's only VCPU.
+    const other = await otherWriter(schema, A);
     const batches = claimPipeline(h.db).stats.batches;
     const [onA, onB] = [claim(u(100), 'CUSTOM_A'), claim(u(101), 'CUSTOM_B')];
     // The batch searched (A had room) and now waits for A's lock.
-    for (let i = 0; ; i++) {
-      const { rows } = await other.query('SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid]);
-      if (rows[0].n > 0) break;
-      if (i > 500) throw new Error('the claim writer never waited for the lock');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await other.query(`INSERT INTO projects (external_id) VALUES ('other') ON CONFLICT DO NOTHING`);
-    await other.query(`INSERT INTO users (external_id) VALUES ('other') ON CONFLICT DO NOTHING`);
-    await other.query(`INSERT INTO consumers (uuid, project_id, user_id, generation)
-      VALUES ($1, (SELECT id FROM projects WHERE external_id = 'other'), (SELECT id FROM users WHERE external_id = 'other'), 1)`, [u(200)]);
-    await other.query(`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used)
-      VALUES ((SELECT id FROM resource_providers WHERE uuid = $1), (SELECT id FROM consumers WHERE uuid = $2), (SELECT id FROM resource_classes WHERE name = 'VCPU'), 1)`, [A, u(200)]);
-    // Like every writer (another replica), it logs what it changed in the same transaction.
-    await other.query(LOG_LOCK);
-    await other.query(`INSERT INTO change_log (providers, names) SELECT id::text, false FROM resource_providers WHERE uuid = $1`, [A]);
-    await other.query('COMMIT');
-    await other.end();
+    await other.waitedFor();
+    await other.allocate(u(200));
+    await other.commit();
     const [a, b] = await Promise.all([onA, onB]);
     // B's claim was written with the batch; A's alone ran again, and found the room gone.
     expect(b.errors, JSON.stringify(b.errors)).toBeUndefined();
