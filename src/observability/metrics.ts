@@ -1,0 +1,89 @@
+// Prometheus metrics of this process. Request counts, latencies and GraphQL errors come from yoga's
+// Prometheus plugin (app.ts); the service's own counters live here and are bumped where things
+// happen. Metrics are per process (as Prometheus scrapes them), so tests read deltas.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type pg from 'pg';
+import type { Database } from '../db/client.ts';
+import { logPosition } from '../db/changeLog.ts';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+
+export const metrics = {
+  errors: counter('placement_graphql_errors_total', 'Errors answered, by extensions.code (every path: HTTP edge, parse, execution).', ['code']),
+  claims: counter('placement_claims_total', 'Claims and setAllocations writes answered by the claim pipeline, by kind and result (ok or the error code).', ['kind', 'result']),
+  conflicts: counter('placement_generation_conflicts_total', 'CONCURRENT_UPDATE answers: a stale generation, or races lost more often than retried.'),
+  writeRetries: counter('placement_write_retries_total', 'Write transactions (or pipeline claims) run again server-side after losing a race, by reason.', ['reason']),
+  candidatesGenerated: counter('placement_candidates_generated_total', 'Allocation candidates found by searches (queries and claims).'),
+  candidatesReturned: counter('placement_candidates_returned_total', 'Allocation candidates returned by allocationCandidates answers (memo hits included).'),
+  memo: counter('placement_candidate_memo_total', 'Candidate answer memo look-ups, by result (hit or miss).', ['result']),
+  worldCache: counter('placement_world_cache_catchups_total', 'World cache catch-ups, by result: unchanged (a hit), applied (providers re-read) or reload (everything read).', ['result']),
+  batchSize: new Histogram({
+    name: 'placement_pipeline_batch_size',
+    help: 'Claims or writes placed in one pipeline transaction, by kind.',
+    labelNames: ['kind'],
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  }),
+  startRetries: counter('placement_db_transaction_start_waits_total', 'Write transactions that could not get a connection in time and were tried again (pool exhausted).'),
+};
+
+/** PostgreSQL pools to report (removed once ended). */
+const pools = new Set<pg.Pool>();
+export const watchPool = (pool: pg.Pool) => void pools.add(pool);
+
+new Gauge({
+  name: 'placement_db_pool_waiting',
+  help: 'Queries waiting for a free PostgreSQL pool connection right now, all pools of this process.',
+  registers: [registry],
+  collect() {
+    let waiting = 0;
+    for (const pool of pools) {
+      if (pool.ended) pools.delete(pool);
+      else waiting += pool.waitingCount;
+    }
+    this.set(waiting);
+  },
+});
+
+/** Counts the codes of one answer's errors (and the conflicts among them). */
+export function countErrors(codes: readonly string[]): void {
+  for (const code of codes) {
+    metrics.errors.inc({ code });
+    if (code === 'CONCURRENT_UPDATE') metrics.conflicts.inc();
+  }
+}
+
+/** The Authorization header carries the metrics token (constant-time, on digests). */
+export function hasMetricsToken(request: Request, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/**
+ * Metrics read from one database at scrape time: how far this replica's world cache is behind the
+ * change log (committed transactions it has not applied yet; it catches up before each search).
+ */
+export function databaseRegistry(db: Database): Registry {
+  const own = new Registry();
+  new Gauge({
+    name: 'placement_change_log_lag',
+    help: 'Committed change-log transactions this replica\'s world cache has not applied yet (it catches up on the next search).',
+    labelNames: ['reader'],
+    registers: [own],
+    async collect() {
+      const applied = db.cache?.appliedPosition;
+      if (applied === null || applied === undefined) return;
+      const latest = await logPosition(db.reader);
+      this.set({ reader: 'world_cache' }, Number(latest > applied ? latest - applied : 0n));
+    },
+  });
+  return own;
+}
+
+/** The text a scrape gets: this process's metrics and the database's. */
+export const scrape = (own: Registry) => Registry.merge([registry, own]).metrics();
