@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, type DefinitionNode, type ExecutionResult } from 'graphql';
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import { limitPlugins } from './graphql/limits.ts';
@@ -17,7 +16,7 @@ import { csrfPrevention } from './auth/csrf.ts';
 import { conditionalGets } from './graphql/etag.ts';
 import { logPosition } from './db/changeLog.ts';
 import { log, requestContext, type RequestStore } from './log.ts';
-import { countErrors, databaseRegistry, hasMetricsToken, registry, scrape } from './observability/metrics.ts';
+import { countErrors, databaseRegistry, hasMetricsToken, prometheusPlugin, registry, scrape } from './observability/metrics.ts';
 import { startRequestSpan } from './observability/tracing.ts';
 
 export interface AppOptions {
@@ -183,12 +182,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       operations,
       metricsEndpoint,
       // Requests and latency by operation name, errors by phase (its /metrics is ours, above).
-      usePrometheus({
-        registry,
-        endpoint: false,
-        labels: { url: false },
-        metrics: { graphql_envelop_deprecated_field: false, graphql_envelop_request_time_summary: false, graphql_envelop_schema_change: false },
-      }),
+      prometheusPlugin(),
       readiness,
       csrfPrevention(),
       drain,

@@ -120,4 +120,11 @@ describe('counters', () => {
       expect(value(after, 'placement_change_log_lag', { reader: 'world_cache' })).toBe(0);
     }
   });
+
+  it('labels a bounded number of operation names', async () => {
+    for (let i = 0; i < 210; i++) await gql(`query Name${i} { __typename }`);
+    const names = new Set([...(await metrics()).matchAll(/^graphql_envelop_request_duration_count\{operationName="([^"]*)"/gm)].map((m) => m[1]));
+    expect(names.size).toBeLessThanOrEqual(201);
+    expect(names).toContain('other');
+  });
 });

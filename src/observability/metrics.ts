@@ -4,6 +4,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type pg from 'pg';
+import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Database } from '../db/client.ts';
 import { logPosition } from '../db/changeLog.ts';
 
@@ -87,3 +88,58 @@ export function databaseRegistry(db: Database): Registry {
 
 /** The text a scrape gets: this process's metrics and the database's. */
 export const scrape = (own: Registry) => Registry.merge([registry, own]).metrics();
+
+/** Distinct operation names labelled; later ones count as "other", so clients cannot grow the series without bound. */
+const MAX_OPERATION_NAMES = 200;
+const operationNames = new Set<string>();
+function operationLabel(name: unknown): string {
+  if (typeof name !== 'string' || !name) return 'Anonymous';
+  if (operationNames.has(name)) return name;
+  if (operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+  operationNames.add(name);
+  return name;
+}
+
+type Labelled = { operationName?: string; operationType?: string };
+const operationLabels = (p: Labelled) => ({ operationName: operationLabel(p.operationName), operationType: p.operationType ?? 'unknown' });
+
+/**
+ * yoga's Prometheus plugin with bounded labels: operation names capped (above), no URL or error
+ * path labels (both are client-chosen), and only the metrics an operator reads. Its own /metrics
+ * is off: app.ts serves ours behind the token.
+ */
+export function prometheusPlugin() {
+  return usePrometheus({
+    registry,
+    endpoint: false,
+    metrics: {
+      graphql_envelop_request_duration: createHistogram({
+        registry,
+        histogram: { name: 'graphql_envelop_request_duration', help: 'Time spent on running the GraphQL operation from parse to execute, by operation.', labelNames: ['operationName', 'operationType'] },
+        fillLabelsFn: operationLabels,
+        phases: ['execute', 'subscribe'],
+      }),
+      graphql_envelop_error_result: createCounter({
+        registry,
+        counter: { name: 'graphql_envelop_error_result', help: 'Errors reported by GraphQL phase and operation.', labelNames: ['operationName', 'operationType', 'phase'] },
+        fillLabelsFn: (p) => ({ ...operationLabels(p), phase: p.errorPhase }),
+        phases: ['parse', 'validate', 'context', 'execute', 'subscribe'],
+      }),
+      graphql_yoga_http_duration: createHistogram({
+        registry,
+        histogram: { name: 'graphql_yoga_http_duration', help: 'Time spent on the HTTP request, by operation and status.', labelNames: ['operationName', 'operationType', 'method', 'statusCode'] },
+        fillLabelsFn: (p, { request, response }) => ({ ...operationLabels(p), method: request.method, statusCode: response.status }),
+        phases: ['request'],
+      }),
+      graphql_envelop_request: false,
+      graphql_envelop_request_time_summary: false,
+      graphql_envelop_deprecated_field: false,
+      graphql_envelop_schema_change: false,
+      graphql_envelop_phase_parse: false,
+      graphql_envelop_phase_validate: false,
+      graphql_envelop_phase_context: false,
+      graphql_envelop_phase_execute: false,
+      graphql_envelop_phase_subscribe: false,
+    },
+  });
+}
