@@ -18,6 +18,7 @@ import { logPosition } from './db/changeLog.ts';
 import { log, requestContext, type RequestStore } from './log.ts';
 import { countErrors, databaseRegistry, hasMetricsToken, prometheusPlugin, registry, scrape } from './observability/metrics.ts';
 import { startRequestSpan } from './observability/tracing.ts';
+import { SpanStatusCode } from '@opentelemetry/api';
 
 export interface AppOptions {
   /** Set while the server drains on shutdown: new mutations are refused. */
@@ -103,7 +104,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       if (span) {
         span.setAttributes({ 'http.response.status_code': response.status, 'placement.statements': store.tally.statements });
         if (codes.length) span.setAttributes({ 'placement.error_codes': codes });
-        if (response.status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) span.setStatus({ code: 2 /* ERROR */ });
+        if (response.status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       }
       if (options.logRequests) {

@@ -79,7 +79,9 @@ export function databaseRegistry(db: Database): Registry {
     async collect() {
       const applied = db.cache?.appliedPosition;
       if (applied === null || applied === undefined) return;
-      const latest = await logPosition(db.reader);
+      // A database that does not answer must not fail the scrape (metrics matter most then): the series is left out.
+      const latest = await logPosition(db.reader).catch(() => null);
+      if (latest === null) return this.reset();
       this.set({ reader: 'world_cache' }, Number(latest > applied ? latest - applied : 0n));
     },
   });
