@@ -183,7 +183,8 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       operations,
       metricsEndpoint,
       // Requests and latency by operation name, errors by phase (its /metrics is ours, above).
-      prometheusPlugin(),
+      // Left out when nobody may read /metrics: it costs time on every request (README, Metrics).
+      ...(config.metrics === 'off' ? [] : [prometheusPlugin()]),
       readiness,
       csrfPrevention(),
       drain,
