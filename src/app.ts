@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type DefinitionNode } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, type DefinitionNode, type ExecutionResult } from 'graphql';
 import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import { limitPlugins } from './graphql/limits.ts';
@@ -16,14 +16,33 @@ import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
 import { csrfPrevention } from './auth/csrf.ts';
 import { conditionalGets } from './graphql/etag.ts';
 import { logPosition } from './db/changeLog.ts';
-import { log, requestContext } from './log.ts';
+import { log, requestContext, type RequestStore } from './log.ts';
+import { countErrors, databaseRegistry, hasMetricsToken, prometheusPlugin, registry, scrape } from './observability/metrics.ts';
+import { startRequestSpan } from './observability/tracing.ts';
+import { SpanStatusCode } from '@opentelemetry/api';
 
 export interface AppOptions {
   /** Set while the server drains on shutdown: new mutations are refused. */
   draining?: () => boolean;
-  /** One log line per request (the server turns it on; tests leave it off). */
+  /** One log line per request (the server turns it on unless LOG_REQUESTS=off; tests leave it off). */
   logRequests?: boolean;
 }
+
+/** What one request's log line, span and metrics report, gathered while it runs. */
+interface RequestRecord {
+  store: RequestStore;
+  started: number;
+  operations: string[];
+  codes: string[];
+}
+
+/** Codes an operator must see (warn); INTERNAL_SERVER_ERROR is an incident (error); the rest are answers (info). */
+const WARN_CODES = new Set(['CONCURRENT_UPDATE', 'UNAVAILABLE', 'LIMIT_EXCEEDED', 'TOO_MANY_SUBSCRIBERS', 'SLOW_SUBSCRIBER']);
+const levelOf = (status: number, codes: readonly string[]) =>
+  status >= 500 || codes.includes('INTERNAL_SERVER_ERROR') ? 'error' : codes.some((c) => WARN_CODES.has(c)) ? 'warn' : 'info';
+
+const codesOf = (result: ExecutionResult | ExecutionResult[]): string[] =>
+  (Array.isArray(result) ? result : [result]).flatMap((r) => (r.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
 
 
 /** `f`'s first answer, for every later call too. */
@@ -34,29 +53,87 @@ const once = <T>(f: () => Promise<T>) => {
 
 export function createApp(db: Database, config: Config = configFromEnv(), options: AppOptions = {}) {
   const authenticate = createAuthenticator(config.auth);
-  const requestIds = new WeakMap<Request, string>();
-  const started = new WeakMap<Request, number>();
+  const requests = new WeakMap<Request, RequestRecord>();
+  const metricsOfDb = databaseRegistry(db);
+
+  /** Names an operation in logs and spans: its type and name (or "anonymous"). */
+  const noteOperation = (request: Request | undefined, document: Parameters<typeof getOperationAST>[0], operationName?: string | null) => {
+    const record = request && requests.get(request);
+    if (!record) return;
+    const op = getOperationAST(document, operationName);
+    const name = op?.name?.value ?? 'anonymous';
+    record.operations.push(name);
+    record.store.span?.updateName(`${op?.operation ?? 'graphql'} ${name}`);
+    record.store.span?.setAttributes({ 'graphql.operation.name': name, 'graphql.operation.type': op?.operation ?? 'unknown' });
+  };
 
   const operations: Plugin = {
     // Request id: accept a sane incoming one, else make one; echoed on every response.
     onRequest({ request, url, endResponse, fetchAPI }) {
       const incoming = request.headers.get('x-request-id');
       const requestId = incoming && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-      requestIds.set(request, requestId);
-      started.set(request, performance.now());
-      // Everything this request does from here on logs with its id.
-      requestContext.enterWith({ requestId });
+      const store: RequestStore = { requestId, tally: { statements: 0 }, span: startRequestSpan(request, requestId) };
+      requests.set(request, { store, started: performance.now(), operations: [], codes: [] });
+      // Everything this request does from here on logs with its id (and counts its statements, traces under its span).
+      requestContext.enterWith(store);
       if (url.pathname === '/healthz') endResponse(new fetchAPI.Response('ok', { status: 200 }));
       // An honest Content-Length over the limit is refused unread; yoga counts the bytes of the rest.
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > config.limits.bodyBytes) endResponse(bodyTooLargeResponse(config.limits.bodyBytes));
     },
+    onExecute({ args }) {
+      noteOperation((args.contextValue as { request?: Request }).request, args.document, args.operationName);
+    },
+    onSubscribe({ args }) {
+      noteOperation((args.contextValue as { request?: Request }).request, args.document, args.operationName);
+    },
+    // Answers after masking: the codes clients get. (A stream's codes are its events', not counted here.)
+    onResultProcess({ request, result }) {
+      const record = requests.get(request);
+      if (!record || Symbol.asyncIterator in (result as object)) return;
+      const codes = codesOf(result as ExecutionResult | ExecutionResult[]);
+      record.codes.push(...codes);
+      countErrors(codes);
+    },
     onResponse({ request, response }) {
-      response.headers.set('x-request-id', requestIds.get(request) ?? randomUUID());
-      if (options.logRequests) {
-        const ms = Math.round((performance.now() - (started.get(request) ?? performance.now())) * 10) / 10;
-        log('info', 'request', { requestId: requestIds.get(request), method: request.method, path: new URL(request.url).pathname, status: response.status, ms });
+      const record = requests.get(request);
+      response.headers.set('x-request-id', record?.store.requestId ?? randomUUID());
+      if (!record) return;
+      const { store, operations, codes } = record;
+      const ms = Math.round((performance.now() - record.started) * 10) / 10;
+      const span = store.span;
+      if (span) {
+        span.setAttributes({ 'http.response.status_code': response.status, 'placement.statements': store.tally.statements });
+        if (codes.length) span.setAttributes({ 'placement.error_codes': codes });
+        if (response.status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
       }
+      if (options.logRequests) {
+        const path = new URL(request.url).pathname;
+        log(levelOf(response.status, codes), 'request', {
+          requestId: store.requestId,
+          method: request.method,
+          path,
+          status: response.status,
+          ms,
+          ...(operations.length ? { operationName: operations.length === 1 ? operations[0] : operations } : {}),
+          ...(codes.length ? { errors: [...new Set(codes)] } : {}),
+          statements: store.tally.statements,
+        });
+      }
+    },
+  };
+
+  // GET /metrics for Prometheus: behind METRICS_TOKEN, open only without authentication (see MetricsAccess).
+  const metricsEndpoint: Plugin = {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/metrics') return;
+      const access = config.metrics;
+      if (access === 'off') return endResponse(new fetchAPI.Response('metrics are off: set METRICS_TOKEN', { status: 404 }));
+      if (access !== 'open' && !hasMetricsToken(request, access.token)) {
+        return endResponse(new fetchAPI.Response('metrics need Authorization: Bearer <METRICS_TOKEN>', { status: 401, headers: { 'www-authenticate': 'Bearer' } }));
+      }
+      endResponse(new fetchAPI.Response(await scrape(metricsOfDb), { status: 200, headers: { 'content-type': registry.contentType } }));
     },
   };
 
@@ -87,7 +164,7 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
     graphqlEndpoint: '/graphql',
     context: async ({ request }) => {
       try {
-        return { db, config, identity: await authenticate(request), requestId: requestIds.get(request), changePosition: once(() => logPosition(db.reader)) };
+        return { db, config, identity: await authenticate(request), requestId: requests.get(request)?.store.requestId, changePosition: once(() => logPosition(db.reader)) };
       } catch (err) {
         if (err instanceof BadCredentials) throw new GraphQLError(`Invalid credentials: ${err.message}.`, { extensions: { code: 'UNAUTHENTICATED' } });
         throw err;
@@ -105,6 +182,10 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       // Before `operations`, so a 304 it makes still gets the request id; it sets cache-control on every answer.
       conditionalGets(config),
       operations,
+      metricsEndpoint,
+      // Requests and latency by operation name, errors by phase (its /metrics is ours, above).
+      // Left out when nobody may read /metrics: it costs time on every request (README, Metrics).
+      ...(config.metrics === 'off' ? [] : [prometheusPlugin()]),
       readiness,
       csrfPrevention(),
       drain,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { SearchOptions } from './domain/candidates/search.ts';
 import type { AuthSettings } from './auth/authenticate.ts';
+import type { TracingSettings } from './observability/tracing.ts';
 
 const int = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const env = z.object({
@@ -34,7 +35,22 @@ const env = z.object({
   PLACEMENT_FEED_MAX_SUBSCRIBERS: int(1000),
   PLACEMENT_FEED_QUEUE_EVENTS: z.coerce.number().int().min(1).default(10_000),
   PLACEMENT_FEED_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Bearer token a Prometheus scraper sends to GET /metrics (see MetricsAccess). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** OTLP/HTTP collector: the base URL (…/v1/traces is added) or the traces URL itself. Unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('placement-graphql'),
+  /** One JSON line per request. */
+  LOG_REQUESTS: z.enum(['on', 'off']).default('on'),
 });
+
+/**
+ * Who may read /metrics: the holder of the token when one is set; anyone when there is no
+ * authentication (the server then listens on loopback only and everyone is admin); else nobody
+ * (404): metrics are never exposed without protection when authentication is on.
+ */
+export type MetricsAccess = { token: string } | 'open' | 'off';
 
 /** The change feed's bounds (src/feed/hub.ts). */
 export interface FeedLimits {
@@ -67,6 +83,9 @@ export interface Config {
   /** Allowed browser origins; empty: CORS off. */
   corsOrigins: string[];
   feed: FeedLimits;
+  metrics: MetricsAccess;
+  tracing: TracingSettings;
+  logRequests: boolean;
 }
 
 export function configFromEnv(source: Record<string, string | undefined> = process.env): Config {
@@ -100,5 +119,11 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
     introspection: e.INTROSPECTION === 'on',
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     feed: { maxSubscribers: e.PLACEMENT_FEED_MAX_SUBSCRIBERS, queueEvents: e.PLACEMENT_FEED_QUEUE_EVENTS, pollMs: e.PLACEMENT_FEED_POLL_MS },
+    metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : e.AUTH === 'none' ? 'open' : 'off',
+    tracing: {
+      endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
+    logRequests: e.LOG_REQUESTS === 'on',
   };
 }

@@ -10,10 +10,13 @@ import { DomainError } from './domain/errors.ts';
 import { log } from './log.ts';
 import { configFromEnv } from './config.ts';
 import { isLoopbackHost } from './auth/loopback.ts';
+import { startTracing } from './observability/tracing.ts';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
 const config = configFromEnv();
+// Off (no provider, no spans) unless an OTLP endpoint is configured.
+const tracing = startTracing(config.tracing);
 
 // Without authentication everyone is an admin: only ever on this machine's loopback.
 if (config.auth.mode === 'none' && !(await isLoopbackHost(host))) {
@@ -43,7 +46,7 @@ async function migrateInChild(): Promise<void> {
 await migrateInChild();
 const db = await openDatabase();
 let draining = false;
-const app = createApp(db, config, { draining: () => draining, logRequests: process.env.LOG_REQUESTS !== 'off' });
+const app = createApp(db, config, { draining: () => draining, logRequests: config.logRequests });
 const server = createServer(app);
 // A port already taken is a setup mistake, not a crash: one line saying what to do, no stack.
 server.on('error', (err: NodeJS.ErrnoException) => {
@@ -53,7 +56,13 @@ server.on('error', (err: NodeJS.ErrnoException) => {
 });
 server.listen(port, host, () => {
   const { port: bound } = server.address() as AddressInfo;
-  log('info', 'placement-graphql listening', { url: `http://${host}:${bound}/graphql`, database: db.kind, auth: config.auth.mode });
+  log('info', 'placement-graphql listening', {
+    url: `http://${host}:${bound}/graphql`,
+    database: db.kind,
+    auth: config.auth.mode,
+    metrics: typeof config.metrics === 'string' ? config.metrics : 'token',
+    tracing: config.tracing.endpoint ?? 'off',
+  });
   // Load the candidate world now rather than in the first scheduler's request (which would wait for
   // it); if this fails, that request loads it and reports why.
   db.cache?.fresh().catch(() => undefined);
@@ -67,6 +76,7 @@ const stop = () => {
   db.hub.close(new DomainError('UNAVAILABLE', 'The server is shutting down: subscribe again (to another replica) with the cursor of the last event received.'));
   server.close(async () => {
     await db.close();
+    await tracing?.shutdown().catch(() => undefined);
     log('info', 'stopped', { writeRetries: writeStats.retries });
     process.exit(0);
   });

@@ -68,6 +68,11 @@ describe('README walk-through', () => {
     expect(sh(line('/readyz')!)).toBe('ready');
   });
 
+  it('documents /metrics with a command line that scrapes it', () => {
+    const line = readme.split('\n').find((l) => l.startsWith(`curl -s ${README_ORIGIN}/metrics `))!;
+    expect(sh(`METRICS_TOKEN= ${line}`)).toMatch(/^placement_claims_total/m);
+  });
+
   it('shows a poll answered 304 when nothing changed', () => {
     const block = /## Polling and caching[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1];
     expect(sh(block).trim()).toBe('304');

@@ -18,6 +18,8 @@ import type { Candidate } from '../domain/candidates/search.ts';
 import { fits, type WorldProvider } from '../domain/candidates/world.ts';
 import { DomainError, fail } from '../domain/errors.ts';
 import { parse, schemas } from '../domain/names.ts';
+import { metrics } from '../observability/metrics.ts';
+import { log } from '../log.ts';
 import { candidateView, search, worldSources, type CandidateView, type LoadedWorld, type Service } from './service.ts';
 
 /** How many candidates a one-step claim chooses from. */
@@ -125,6 +127,8 @@ export class ClaimPipeline {
 
   private async run(batch: Waiting[]): Promise<void> {
     this.stats.batches++;
+    const kind = isWrite(batch[0].job) ? 'write' : 'claim';
+    metrics.batchSize.observe({ kind }, batch.length);
     let outcomes: Map<Waiting, Outcome>;
     try {
       outcomes = await writeTransaction(this.db, (tx) =>
@@ -135,6 +139,8 @@ export class ClaimPipeline {
       // keep their place and the writer tries again. Only an unreachable database fails them.
       if (couldNotStart(err) && ++this.startFailures < START_TRIES) {
         this.stats.startRetries++;
+        metrics.startRetries.inc();
+        log('warn', 'write transaction could not start in time; trying again', { claims: batch.length });
         this.queue.unshift(...batch);
         return;
       }
@@ -147,6 +153,7 @@ export class ClaimPipeline {
       }
       for (const w of batch) w.reject(err);
       this.stats.claims += batch.length;
+      metrics.claims.inc({ kind, result: codeOf(err) }, batch.length);
       return;
     }
     this.startFailures = 0;
@@ -154,10 +161,15 @@ export class ClaimPipeline {
     for (const w of batch) {
       const o = outcomes.get(w)!;
       if ('again' in o && (o.again === 'consumer' || ++w.reruns <= maxRetries())) {
+        if (o.again === 'race') {
+          metrics.writeRetries.inc({ reason: 'claim_room_taken' });
+          log('warn', 'claim lost its room to another writer; running it again', { rerun: w.reruns });
+        }
         again.push(w);
         continue;
       }
       this.stats.claims++;
+      metrics.claims.inc({ kind, result: 'result' in o ? 'ok' : 'error' in o ? codeOf(o.error) : 'CONCURRENT_UPDATE' });
       if ('result' in o) w.resolve(o.result as never);
       else if ('error' in o) w.reject(o.error);
       else w.reject(new DomainError('CONCURRENT_UPDATE', `Other writers kept taking the room found; gave up after ${w.reruns} attempts`));
@@ -286,6 +298,8 @@ export class ClaimPipeline {
             break;
           }
           // Lost a generation race to another writer: this write alone runs again.
+          metrics.writeRetries.inc({ reason: 'lost_race' });
+          log('warn', 'write lost a generation race; running it again', { attempt: attempt + 1 });
           if (attempt >= maxRetries()) {
             outcomes.set(w, { error: new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`) });
             break;
@@ -378,6 +392,9 @@ function withUsage(base: ReadonlyMap<number, WorldProvider>, taken: ReadonlyMap<
   };
   return view as unknown as ReadonlyMap<number, WorldProvider>;
 }
+
+/** An answer's error code for metrics: a domain error's own, anything else unexpected. */
+const codeOf = (err: unknown) => (err instanceof DomainError ? err.code : isDatabaseUnavailable(err) ? 'UNAVAILABLE' : 'INTERNAL_SERVER_ERROR');
 
 const pipelines = new WeakMap<Database, ClaimPipeline>();
 

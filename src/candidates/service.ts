@@ -10,6 +10,7 @@ import { requestKey, type CandidatesRequest } from '../domain/candidates/request
 import { searchCandidates, type Candidate, type CandidatesResult } from '../domain/candidates/search.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
 import { capacity } from '../domain/inventory.ts';
+import { metrics } from '../observability/metrics.ts';
 
 /** What the service needs of a request's context (the GraphQL context is one). */
 export interface Service {
@@ -108,6 +109,12 @@ export async function worldSources(s: Service, tx?: Tx, start?: number): Promise
 
 /** The allocation candidates for `req`, as the GraphQL answer shows them. */
 export async function findCandidates(s: Service, req: CandidatesRequest): Promise<Answer> {
+  const found = await memoised(s, req);
+  metrics.candidatesReturned.inc(found.allocationRequests.length);
+  return found;
+}
+
+async function memoised(s: Service, req: CandidatesRequest): Promise<Answer> {
   const source = (await worldSources(s))(req);
   const answer = () => search(s, req, source, view);
   // The same question about an unchanged database has the same answer (randomised ones aside).
@@ -135,9 +142,14 @@ export async function search<T>(
   // the reference): search the first trees that can matter, and everything only if they fall short.
   if (req.limit !== null && !req.randomize) {
     const world = adjust(await source(req.limit * ROOTS_PER_CANDIDATE));
-    const result = searchCandidates(world, req, s.config.candidates);
+    const result = generated(searchCandidates(world, req, s.config.candidates));
     if (!world.truncated || result.candidates.length >= req.limit) return finish(world, result);
   }
   const world = adjust(await source());
-  return finish(world, searchCandidates(world, req, s.config.candidates));
+  return finish(world, generated(searchCandidates(world, req, s.config.candidates)));
+}
+
+function generated(result: CandidatesResult): CandidatesResult {
+  metrics.candidatesGenerated.inc(result.candidates.length);
+  return result;
 }

@@ -3,6 +3,7 @@
 // A token names one committed state and never comes back once anything changed, so an entry under
 // an old token is simply never asked for again and ages out.
 import type { Tx } from './client.ts';
+import { metrics } from '../observability/metrics.ts';
 
 /** Answers kept; each can be large (thousands of candidates). */
 const ENTRIES = 8;
@@ -14,6 +15,7 @@ export class AnswerMemo {
   get<T>(token: string, key: string, compute: () => Promise<T>, keep: (answer: T) => boolean = () => true): Promise<T> {
     const id = `${token}\n${key}`;
     let answer = this.entries.get(id) as Promise<T> | undefined;
+    metrics.memo.inc({ result: answer ? 'hit' : 'miss' });
     if (!answer) {
       if (this.entries.size >= ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       const computing = (answer = compute());

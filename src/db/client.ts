@@ -16,6 +16,9 @@ import { WorldCache } from './worldCache.ts';
 import { AnswerMemo } from './answerMemo.ts';
 import { ChangeFeed } from './changeFeed.ts';
 import { FeedHub } from '../feed/hub.ts';
+import { watchPool } from '../observability/metrics.ts';
+import { inSpan } from '../observability/tracing.ts';
+import { requestContext } from '../log.ts';
 
 export type Prisma = PrismaClient;
 /** What both a client and an interactive transaction offer: raw SQL and the model API. */
@@ -51,8 +54,12 @@ export function sqlitePath(url: string): string {
   return file === ':memory:' ? file : path.resolve(file);
 }
 
-/** Counts every statement an adapter runs, inside transactions too. */
+/**
+ * Counts every statement an adapter runs, inside transactions too: in all, and for the request it
+ * runs for (its log line); and traces each (the SQL text, never its parameters).
+ */
 function counting(factory: SqlMigrationAwareDriverAdapterFactory, stats: { statements: number }) {
+  const system = factory.provider === 'postgres' ? 'postgresql' : factory.provider;
   const wrap = <T extends object>(target: T): T =>
     new Proxy(target, {
       get(obj, prop, receiver) {
@@ -61,7 +68,10 @@ function counting(factory: SqlMigrationAwareDriverAdapterFactory, stats: { state
         if (prop === 'queryRaw' || prop === 'executeRaw') {
           return (...args: unknown[]) => {
             stats.statements++;
-            return value.apply(obj, args);
+            const request = requestContext.getStore();
+            if (request) request.tally.statements++;
+            const sql = (args[0] as { sql?: string })?.sql ?? '';
+            return inSpan(`${system} ${/^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'statement'}`, { 'db.system.name': system, 'db.query.text': sql }, () => value.apply(obj, args));
           };
         }
         if (prop === 'startTransaction') {
@@ -158,8 +168,11 @@ export function postgresPoolConfig(url: string): pg.PoolConfig & { schema?: stri
 }
 
 function pgFactory(url: string, max?: number): SqlMigrationAwareDriverAdapterFactory {
-  const { schema, ...pool } = postgresPoolConfig(url);
-  return new PrismaPg({ ...pool, ...(max ? { max } : {}) }, schema ? { schema } : undefined);
+  const { schema, ...config } = postgresPoolConfig(url);
+  // A pool of our own (ended with the client) so that metrics can see the queries waiting for it.
+  const pool = new pg.Pool({ ...config, ...(max ? { max } : {}) });
+  watchPool(pool);
+  return new PrismaPg(pool, { ...(schema ? { schema } : {}), disposeExternalPool: true });
 }
 
 /**

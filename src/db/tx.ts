@@ -8,6 +8,8 @@ import { isEmpty, providersChanged, writeContext, type WriteTx } from './changes
 import { appendChanges } from './changeLog.ts';
 import type { ProviderAspect } from '../domain/changeEvents.ts';
 import { joinConditions } from './reads.ts';
+import { metrics } from '../observability/metrics.ts';
+import { log } from '../log.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
 export class LostRace extends Error {}
@@ -66,7 +68,12 @@ export async function writeTransaction<T>(db: Database, work: (tx: WriteTx) => P
     } catch (err) {
       if (!(err instanceof LostRace) && !isTransientConflict(err) && !isConsumerCreatedMeanwhile(err)) throw translateDbError(err);
       writeStats.retries++;
-      if (attempt >= maxRetries()) {
+      // A CONCURRENT_UPDATE storm shows as these lines (and the counter) before clients see it.
+      const reason = err instanceof LostRace ? 'lost_race' : isTransientConflict(err) ? 'transient_conflict' : 'consumer_created';
+      metrics.writeRetries.inc({ reason });
+      const giveUp = attempt >= maxRetries();
+      log('warn', giveUp ? 'write transaction kept losing races; answering CONCURRENT_UPDATE' : 'write transaction lost a race; running it again', { reason, attempt: attempt + 1 });
+      if (giveUp) {
         throw new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`);
       }
     }

@@ -12,6 +12,7 @@ import { readProviders, type Dialect } from './candidates.ts';
 import { assertNamesKnown, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { indexTrees, sameStructure, selectWorld, type WorldTrees } from '../domain/candidates/trees.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
+import { metrics } from '../observability/metrics.ts';
 
 export class WorldCache {
   private providers = new Map<number, WorldProvider>();
@@ -67,6 +68,11 @@ export class WorldCache {
     return selectWorld(this.providers, this.trees, req, this.classes, maxRoots, start);
   }
 
+  /** The last change-log position applied; null before the first load (metrics read it). */
+  get appliedPosition(): LogPosition | null {
+    return this.position;
+  }
+
   /** Names the world as it is now; a different token after any change, never an old one again. */
   get changeToken(): string {
     return `${this.dialect}:${this.version}`;
@@ -83,13 +89,15 @@ export class WorldCache {
     if (this.dialect === 'sqlite') {
       const [row] = await this.reader.$queryRawUnsafe<{ data_version: number | bigint }[]>('PRAGMA data_version');
       const version = Number(row.data_version);
-      if (version === this.dataVersion && this.position !== null) return;
+      if (version === this.dataVersion && this.position !== null) return void metrics.worldCache.inc({ result: 'unchanged' });
       this.dataVersion = version;
     }
     const read = this.position !== null ? await readLog(this.reader, this.position) : null;
     try {
-      if (!read?.changes) await this.reload();
-      else if (read.changes.names || read.changes.providers.size) await this.apply(read.changes);
+      const result = !read?.changes ? 'reload' : read.changes.names || read.changes.providers.size ? 'applied' : 'unchanged';
+      metrics.worldCache.inc({ result });
+      if (result === 'reload') await this.reload();
+      else if (result === 'applied') await this.apply(read!.changes!);
       if (read) this.position = read.position;
     } catch (err) {
       // A failed SQLite catch-up must look again next time, though data_version will not have moved.

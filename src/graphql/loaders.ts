@@ -11,6 +11,7 @@ import { capacity } from '../domain/inventory.ts';
 import { subtreeIds, parentsFirst, subtreeTotals, type ClassTotals } from '../domain/tree.ts';
 import type { PageWindow } from '../db/pages.ts';
 import * as reads from '../db/reads.ts';
+import { inSpan } from '../observability/tracing.ts';
 
 export const loadProviders = (db: Tx, uuids: readonly string[]) => reads.providersByUuid(db, uuids);
 export const loadConsumers = (db: Tx, uuids: readonly string[]) => reads.consumersByUuid(db, uuids);
@@ -159,18 +160,20 @@ export type Relations = { [K in RelationName]: DataLoader<Parameters<Batches[K]>
 
 /** One DataLoader per relation and request, reading through the request's reader connection. */
 export const relations = createContextCache((ctx: Context): Relations => {
-  const loader = <K, V>(batch: (db: Tx, keys: readonly K[]) => Promise<V[]>) => new DataLoader<K, V>((keys) => batch(ctx.db.reader, keys));
+  // Each batch is a span of its own (when tracing is on): which relation, how many keys.
+  const loader = <K, V>(name: RelationName, batch: (db: Tx, keys: readonly K[]) => Promise<V[]>) =>
+    new DataLoader<K, V>((keys) => inSpan(`load ${name}`, { 'placement.loader': name, 'placement.loader.keys': keys.length }, () => batch(ctx.db.reader, keys)));
   return {
-    children: loader(batches.children),
-    descendants: loader(batches.descendants),
-    trees: loader(batches.trees),
-    treeTotals: loader(batches.treeTotals),
-    childPages: loader(batches.childPages),
-    childCounts: loader(batches.childCounts),
-    inventories: loader(batches.inventories),
-    traits: loader(batches.traits),
-    aggregates: loader(batches.aggregates),
-    providerAllocations: loader(batches.providerAllocations),
-    consumerAllocations: loader(batches.consumerAllocations),
+    children: loader('children', batches.children),
+    descendants: loader('descendants', batches.descendants),
+    trees: loader('trees', batches.trees),
+    treeTotals: loader('treeTotals', batches.treeTotals),
+    childPages: loader('childPages', batches.childPages),
+    childCounts: loader('childCounts', batches.childCounts),
+    inventories: loader('inventories', batches.inventories),
+    traits: loader('traits', batches.traits),
+    aggregates: loader('aggregates', batches.aggregates),
+    providerAllocations: loader('providerAllocations', batches.providerAllocations),
+    consumerAllocations: loader('consumerAllocations', batches.consumerAllocations),
   };
 });
