@@ -175,6 +175,9 @@ function deploymentFromEnv(source: Record<string, string | undefined>): Pick<Con
   };
 }
 
+/** Every setting's name (each documented in README.md or SECURITY.md: test/config.test.ts). */
+export const settingNames = (): string[] => [...Object.keys(env.shape), ...Object.keys(deploymentEnv.shape)];
+
 /** A setting that does not parse; its message is one line naming the setting (never its value: some are secrets). */
 export class ConfigError extends Error {}
 

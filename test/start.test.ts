@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 // A plain JavaScript script (it runs before anything is built).
 import { STAMP, staleReason } from '../scripts/build-if-stale.mjs';
-import { ConfigError, configFromEnv } from '../src/config.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dirs: string[] = [];
@@ -80,26 +79,6 @@ async function start(env: Record<string, string>): Promise<{ lines: string[]; ou
 }
 
 describe('an invalid setting', () => {
-  it.each([
-    ['PLACEMENT_DB_POOL_SIZE', 'abc', 'expected a whole number'],
-    ['PLACEMENT_CHANGE_LOG_KEEP', '0', 'must be at least 1'],
-    ['PORT', '70000', 'must be at most 65535'],
-    ['PLACEMENT_WORLD_CACHE', 'yes', expect.stringContaining('"on"')],
-    ['LIMIT_DEPTH', '-1', expect.any(String)],
-  ])('%s=%s stops configFromEnv with one line naming it', (name, value, why) => {
-    let thrown: unknown;
-    try {
-      configFromEnv({ [name]: value });
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(ConfigError);
-    const message = (thrown as Error).message;
-    expect(message).not.toContain('\n');
-    expect(message.split(': ')[0]).toBe(`invalid setting ${name}`);
-    expect(message.slice(`invalid setting ${name}: `.length)).toEqual(why);
-  });
-
   it('stops the start before the database is touched: one line, exit code 2', async () => {
     const { lines, output, code } = await start({ PLACEMENT_DB_POOL_SIZE: 'abc', PORT: '0' });
     expect(lines, output).toHaveLength(1);
