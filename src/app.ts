@@ -8,6 +8,7 @@ import { schema } from './graphql/schema.ts';
 import { maskError } from './graphql/errors.ts';
 import { limitPlugins } from './graphql/limits.ts';
 import { storableText } from './graphql/text.ts';
+import { typenamesInVariables } from './graphql/typenames.ts';
 import { bodyTooLargeResponse, requestRules } from './graphql/requests.ts';
 import type { Database } from './db/client.ts';
 import { configFromEnv, type Config } from './config.ts';
@@ -110,6 +111,8 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       introspection,
       ...limitPlugins(config.limits),
       storableText,
+      // A candidate read back with __typename may be sent straight to setAllocations.
+      typenamesInVariables,
       // Queries run through graphql-jit: large answers (thousands of candidates, whole trees) spend
       // most of their time in generic field resolution, which compiled queries skip.
       useGraphQlJit({}, { enableIf: (args) => args.document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'query') }),

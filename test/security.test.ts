@@ -101,6 +101,7 @@ const QUERY_VARIANTS: Record<QueryName, Variant[]> = {
     { name: 'another project', args: () => 'projectId: "p2"', owner: 'other' },
   ],
   changeToken: [{ name: 'position', args: () => '' }],
+  errorCodes: [{ name: 'all', args: () => '' }],
 };
 
 // An input for each mutation that gets past authorisation; most then fail a rule, so the fixture

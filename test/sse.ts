@@ -60,3 +60,63 @@ export async function openSse(app: App, query: string, variables: Record<string,
     },
   };
 }
+
+/** A change-feed event as a live collector received it, with when it arrived (ms, performance.now()). */
+export interface Received {
+  cursor: string;
+  kind: string;
+  at: number;
+  [field: string]: unknown;
+}
+
+export interface Collector {
+  /** Every `changes` event received, in order. */
+  events: Received[];
+  /** Errors the server sent (each ends the stream). */
+  errors: unknown[];
+  /** Settles when the stream ends: completed, cut (a killed server), or closed. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Subscribes over real HTTP and reads the stream continuously (stamping each event on arrival),
+ * as a dashboard does; `query` selects `changes { cursor kind ... }`.
+ */
+export async function collectChanges(url: string, query: string, variables: Record<string, unknown>): Promise<Collector> {
+  const abort = new AbortController();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query, variables }),
+    signal: abort.signal,
+  });
+  if (res.status !== 200) throw new Error(`subscription answered ${res.status}: ${await res.text()}`);
+  const c: Collector = { events: [], errors: [], ended: Promise.resolve(), close: () => abort.abort() };
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  c.ended = (async () => {
+    let text = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        const at = performance.now();
+        text += decoder.decode(value, { stream: true });
+        for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+          if (/^event: next/m.test(block) && data) {
+            const r = JSON.parse(data);
+            if (r.errors) c.errors.push(...r.errors);
+            else c.events.push({ ...r.data.changes, at });
+          }
+        }
+      }
+    } catch {
+      // Cut or closed: the events read so far stand.
+    }
+  })();
+  return c;
+}

@@ -52,6 +52,8 @@ export const VALUE_TYPES = [
   'ChangeEvent',
   'SubtreeResource',
   'ProviderTreeNode',
+  /** An error code and its meaning: documentation, no data. */
+  'ErrorCodeInfo',
 ] as const;
 
 export const QUERY_ACCESS = {
@@ -70,6 +72,8 @@ export const QUERY_ACCESS = {
   usages: 'project',
   /** A number, no data: every signed-in caller may poll it (and resume a subscription from it). */
   changeToken: 'signed-in',
+  /** The codes and their meanings: documentation, no data. */
+  errorCodes: 'signed-in',
 } as const satisfies Record<string, Access>;
 
 export const MUTATION_ACCESS = {

@@ -8,6 +8,7 @@ import { parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
 import { assertNoLoop, subtreeIds } from '../domain/tree.ts';
 import { traitsNamed, type ProviderFilter } from '../domain/providerFilter.ts';
+import { lockProviders } from './tx.ts';
 import { joinConditions, numbers, providersByUuid, treesOf, traitIds, classIds, type ProviderRow } from './reads.ts';
 
 export async function requireProvider(db: Tx, uuid: string): Promise<ProviderRow> {
@@ -74,6 +75,10 @@ async function ancestorsOf(tx: Tx, rp: ProviderRow): Promise<string[]> {
 
 export async function deleteProvider(tx: WriteTx, uuid: string): Promise<ProviderRow> {
   const rp = await requireProvider(tx, uuid);
+  // Locked before counting (PostgreSQL): a claim writes allocations only under this row's lock, so
+  // one that got there first is committed and counted, and one that comes later finds it gone.
+  // Without the lock a claim committing in between made the delete fail on the foreign key.
+  await lockProviders(tx, [rp.id]);
   const [{ children, allocations }] = numbers(
     await tx.$queryRaw<{ children: number; allocations: number }[]>`SELECT
       (SELECT COUNT(*) FROM resource_providers WHERE parent_provider_id = ${rp.id}) AS children,

@@ -30,6 +30,8 @@ export async function lockProviders(tx: WriteTx, ids: readonly number[], known?:
   if (!locking && known && sorted.every((id) => known.has(id))) return new Map(sorted.map((id) => [id, known.get(id)!]));
   const lock = locking ? P.sql`FOR UPDATE` : P.empty;
   const rows = await tx.$queryRaw<{ id: number; generation: number }[]>`SELECT id, generation FROM resource_providers WHERE id IN (${P.join(sorted)}) ORDER BY id ${lock}`;
+  // One of them was deleted by a writer this one waited for: run again, and find it gone.
+  if (rows.length < sorted.length) throw new LostRace();
   return new Map(rows.map((r) => [Number(r.id), Number(r.generation)]));
 }
 
@@ -103,6 +105,7 @@ export function expectGeneration(kind: 'provider' | 'consumer', uuid: string, su
     throw new DomainError(
       'CONCURRENT_UPDATE',
       `${kind} ${uuid} generation conflict: expected ${supplied ?? 'none (new consumer)'}, current is ${current ?? 'none (no such consumer)'}. Re-read and retry.`,
+      { kind, uuid, expectedGeneration: supplied, currentGeneration: current },
     );
   }
 }

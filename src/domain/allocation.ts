@@ -65,6 +65,7 @@ export function checkAllocations(allocations: readonly ProviderAllocation[], pro
       throw new DomainError(
         'CAPACITY_EXCEEDED',
         `Unable to allocate ${amount} ${resourceClass} on provider ${uuid}: ${used} of ${capacity(inv)} already used`,
+        { providerUuid: uuid, resourceClass, requested: amount, capacity: capacity(inv), used, free: Math.max(0, capacity(inv) - used) },
       );
     }
   }

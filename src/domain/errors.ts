@@ -38,17 +38,24 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/**
+ * Machine-readable facts of a failure, copied into `extensions` beside `code`, so a client acts on
+ * them (retry with the current generation, ask for less) without parsing the message.
+ */
+export type ErrorFacts = Record<string, string | number | null>;
+
 /** A rule of the placement model was broken; nothing was written. */
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly facts: ErrorFacts = {},
   ) {
     super(message);
     this.name = 'DomainError';
   }
 }
 
-export const fail = (code: ErrorCode, message: string): never => {
-  throw new DomainError(code, message);
+export const fail = (code: ErrorCode, message: string, facts?: ErrorFacts): never => {
+  throw new DomainError(code, message, facts);
 };

@@ -29,7 +29,7 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, field: str
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')} ${i.message}` : i.message));
-  throw new DomainError(code, `${field}: ${problems.join('; ')}`);
+  throw new DomainError(code, `${field}: ${problems.join('; ')}`, { field });
 }
 
 export const isCustomName = (name: string) => name.startsWith('CUSTOM_');

@@ -3,15 +3,14 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import RelayPlugin from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { scopesOf, type Identity } from '../auth/identity.ts';
 import { MUTATION_ACCESS, QUERY_ACCESS, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type SubscriptionName, type TypeName } from '../auth/access.ts';
-import { DomainError } from '../domain/errors.ts';
-import { schemas } from '../domain/names.ts';
+import { decodeOurGlobalID } from './globalIds.ts';
 
 export interface Context {
   db: Database;
@@ -53,25 +52,6 @@ function rootScopes(access: Access) {
     skipTypeScopes: true,
     authScopes: access === 'project' ? (_: unknown, args: Record<string, unknown>) => ({ project: args.projectId as string }) : STATIC[access],
   } as const;
-}
-
-/**
- * Our global ids are base64 of "Type:uuid" for the two node types (src/graphql/types/refs.ts),
- * under 100 characters. Anything else is BAD_VALUE; a long one is refused before decoding, as the
- * base64 check behind Pothos's decoder overflows the regexp stack on megabytes.
- */
-const MAX_GLOBAL_ID = 256;
-const NODE_TYPES = new Set(['ResourceProvider', 'Consumer']);
-function decodeOurGlobalID(id: string) {
-  try {
-    const decoded = id.length <= MAX_GLOBAL_ID ? decodeGlobalID(id) : null;
-    // Both node types are keyed by uuid: anything else in an id was not made here (and a NUL
-    // hidden in base64 would otherwise reach the database).
-    if (decoded && NODE_TYPES.has(decoded.typename) && schemas.uuid.safeParse(decoded.id).success) return decoded;
-  } catch {
-    // malformed: refused below
-  }
-  throw new DomainError('BAD_VALUE', `Not a global id of this API: ${JSON.stringify(id.slice(0, 100))}${id.length > 100 ? '…' : ''}`);
 }
 
 export const builder = new SchemaBuilder<Types>({

@@ -67,12 +67,15 @@ const staleClaim = {
   allocations: [{ providerUuid: HOST, resources: amounts(100) }],
 };
 const inventory = { resourceClass: 'VCPU', total: 8, reserved: 0, minUnit: 1, maxUnit: 8, stepSize: 1, allocationRatio: 1.0 };
-const page = { first: 10, after: '1', last: 10, before: '9999' };
+/** Cursors are opaque (src/graphql/pagination.ts): those of rows 1 and 9999. */
+const cursor = (id: number) => Buffer.from(`cursor:${id}`).toString('base64url');
+const page = { first: 10, after: cursor(1), last: 10, before: cursor(9999) };
 
 export const baselines: Record<string, Record<string, unknown>> = {
   'Query.allocationCandidates': { request: candidates },
   'Query.changeToken': {},
   'Query.consumer': { uuid: CONSUMER },
+  'Query.errorCodes': {},
   'Query.node': { id: gid('ResourceProvider', HOST) },
   'Query.nodes': { ids: [gid('ResourceProvider', HOST), gid('Consumer', CONSUMER)] },
   'Query.resourceClass': { name: 'VCPU' },

@@ -6,6 +6,7 @@ import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/c
 import { findCandidates, type SummaryView } from '../../candidates/service.ts';
 import { claimPipeline } from '../../candidates/pipeline.ts';
 import { consumersAt, payloadReader } from '../payload.ts';
+import { uuidOf } from '../globalIds.ts';
 
 const GroupPolicy = builder.enumType('GroupPolicy', {
   description: 'How named request groups may share providers.',
@@ -34,7 +35,7 @@ const RequestGroupInput = builder.inputType('RequestGroupInput', {
       description: 'Each list: member of at least one of these aggregates; every list must hold. For the unsuffixed group an aggregate on a root covers its whole tree.',
     }),
     forbiddenAggregates: t.stringList({ required: false, description: 'Member of none of these aggregates.' }),
-    inTree: t.string({ required: false, description: 'Only providers in the tree of this provider.' }),
+    inTree: t.string({ required: false, description: 'Only providers in the tree of this provider (uuid or global id).' }),
   }),
 });
 
@@ -53,6 +54,12 @@ const CandidatesRequestInput = builder.inputType('AllocationCandidatesInput', {
     limit: t.int({ required: false, description: 'Return at most this many candidates.' }),
     randomize: t.boolean({ required: false, description: 'Choose (and order) the returned candidates at random instead of in generation order.' }),
   }),
+});
+
+/** The request with each group's inTree given as a uuid (a global id is decoded). */
+const withTreeUuids = (request: CandidatesInput, at: string): CandidatesInput => ({
+  ...request,
+  groups: request.groups.map((g, i) => ({ ...g, inTree: uuidOf(g.inTree, 'ResourceProvider', `${at}.groups[${i}].inTree`) })),
 });
 
 const CandidateAllocation = builder.simpleObject('CandidateAllocation', {
@@ -116,7 +123,7 @@ builder.queryField('allocationCandidates', (t) =>
     description:
       'Allocation candidates for a request, with the semantics of the reference (Placement 1.39). Errors: BAD_VALUE (malformed or contradictory request, unknown class or trait), DUPLICATE_KEY.',
     args: { request: t.arg({ type: CandidatesRequestInput, required: true, description: 'What is wanted.' }) },
-    resolve: (_, { request }, ctx) => findCandidates(ctx, normaliseCandidatesRequest(request as CandidatesInput)),
+    resolve: (_, { request }, ctx) => findCandidates(ctx, normaliseCandidatesRequest(withTreeUuids(request as CandidatesInput, 'request'))),
   }),
 );
 
@@ -126,7 +133,7 @@ builder.relayMutationField(
     description: 'A candidates request and the consumer to claim for.',
     inputFields: (t) => ({
       request: t.field({ type: CandidatesRequestInput, description: 'What is wanted.' }),
-      consumerUuid: t.string({ description: 'The consumer to hold the claim.' }),
+      consumerUuid: t.string({ description: 'The consumer to hold the claim: its uuid or global id.' }),
       consumerGeneration: t.int({ required: false, description: 'Its generation, or null for a new consumer (the usual case).' }),
       projectId: t.string({ description: 'Project of the consumer.' }),
       userId: t.string({ description: 'User of the consumer.' }),
@@ -140,14 +147,14 @@ builder.relayMutationField(
       'Safe to retry: sent again after it happened (the same consumer, consumerGeneration, projectId, userId, consumerType and request), it answers the claim the consumer holds with `replayed: true` and writes nothing, ' +
       'as long as the consumer was not written since. Errors as setAllocations and allocationCandidates, and NO_CANDIDATE when nothing fits.',
     resolve: async (_, { input }, ctx, info) => {
-      const request = normaliseCandidatesRequest(input.request as CandidatesInput);
+      const request = normaliseCandidatesRequest(withTreeUuids(input.request as CandidatesInput, 'input.request'));
       const answer = payloadReader(ctx, info, (claim: { consumerUuid: string }) => [consumersAt('consumer', [claim.consumerUuid])]);
       // Queued with the other claims of this replica and written with them (src/candidates/pipeline.ts).
       const claim = await claimPipeline(ctx.db).submit({
         service: ctx,
         request,
         sent: {
-          consumerUuid: input.consumerUuid,
+          consumerUuid: uuidOf(input.consumerUuid, 'Consumer', 'input.consumerUuid'),
           consumerGeneration: input.consumerGeneration ?? null,
           projectId: input.projectId,
           userId: input.userId,

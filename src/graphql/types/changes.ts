@@ -1,5 +1,6 @@
 // The change feed as a subscription (server-sent events: POST with Accept: text/event-stream).
 // Events come from this process's hub (src/feed/hub.ts), in the change log's order.
+import { uuidOf } from '../globalIds.ts';
 import { builder, subscriptionScopes } from '../builder.ts';
 import { CHANGE_KINDS, PROVIDER_ASPECTS, type ChangeEvent as Event } from '../../domain/changeEvents.ts';
 import { changeMatcher } from '../../domain/changeFilter.ts';
@@ -66,13 +67,14 @@ const ChangeFilter = builder.inputType('ChangeFilter', {
   description: 'Which events to hear; every given list must match (HISTORY_PRUNED always passes).',
   fields: (t) => ({
     kinds: t.field({ type: [ChangeKind], required: false, description: 'Events of these kinds.' }),
-    providerUuids: t.stringList({ required: false, description: "Events about one of these providers (a provider event's provider, or a provider an allocation event names)." }),
-    rootUuids: t.stringList({ required: false, description: 'Events within one of these trees, by root uuid.' }),
-    consumerUuids: t.stringList({ required: false, description: 'Allocation events of these consumers.' }),
+    providerUuids: t.stringList({ required: false, description: "Events about one of these providers, by uuid or global id (a provider event's provider, or a provider an allocation event names)." }),
+    rootUuids: t.stringList({ required: false, description: 'Events within one of these trees, by root uuid or global id.' }),
+    consumerUuids: t.stringList({ required: false, description: 'Allocation events of these consumers, by uuid or global id.' }),
   }),
 });
 
-const uuids = (list: readonly string[] | null | undefined, field: string) => list && list.map((x, i) => parse(schemas.uuid, x, `filter.${field}[${i}]`));
+const uuids = (list: readonly string[] | null | undefined, field: 'providerUuids' | 'rootUuids' | 'consumerUuids') =>
+  list && list.map((x, i) => parse(schemas.uuid, uuidOf(x, field === 'consumerUuids' ? 'Consumer' : 'ResourceProvider', `filter.${field}[${i}]`), `filter.${field}[${i}]`));
 
 builder.subscriptionFields((t) => ({
   changes: t.field({

@@ -12,6 +12,8 @@ import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../
 import { reshape } from '../../db/reshape.ts';
 import type { ConsumerRow } from '../../db/reads.ts';
 import { fail } from '../../domain/errors.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { uuidOf } from '../globalIds.ts';
 
 const ConsumerAllocation = builder.objectRef<AllocationGroup>('ConsumerAllocation').implement({
   description: 'What a consumer holds on one provider.',
@@ -71,8 +73,8 @@ builder.queryFields((t) => ({
     ...queryScopes('consumer'),
     description:
       "A consumer by uuid; null when it holds no allocations (consumers exist only while they hold some), and null too when the caller may not read it (another project's consumer, to a project-reader), so the answer does not tell whether it exists.",
-    args: { uuid: t.arg.string({ required: true, description: 'The consumer uuid.' }) },
-    resolve: (_, { uuid }) => uuid.toLowerCase(),
+    args: { uuid: t.arg.string({ required: true, description: 'The consumer uuid or global id.' }) },
+    resolve: (_, { uuid }) => uuidOf(uuid, 'Consumer', 'uuid').toLowerCase(),
   }),
   usages: t.field({
     type: [UsageGroup],
@@ -94,7 +96,7 @@ builder.queryFields((t) => ({
 const ProviderAllocationInput = builder.inputType('AllocationInput', {
   description: 'Resources to hold on one provider.',
   fields: (t) => ({
-    providerUuid: t.string({ description: 'The provider.' }),
+    providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
     resources: t.field({ type: [ResourceAmountInput], description: 'Amount per resource class (each at least 1).' }),
   }),
 });
@@ -102,7 +104,7 @@ const ProviderAllocationInput = builder.inputType('AllocationInput', {
 const ConsumerAllocationsInput = builder.inputType('ConsumerAllocationsInput', {
   description: "Everything one consumer should hold after the write (it replaces what it held).",
   fields: (t) => ({
-    consumerUuid: t.string({ description: 'The consumer.' }),
+    consumerUuid: t.string({ description: 'The consumer: its uuid or global id.' }),
     consumerGeneration: t.int({
       required: false,
       description: 'The consumer generation last seen, or null for "this consumer does not exist yet". Must be given.',
@@ -115,7 +117,13 @@ const ConsumerAllocationsInput = builder.inputType('ConsumerAllocationsInput', {
 });
 
 type ConsumerAllocationsArg = Omit<ConsumerAllocations, 'consumerGeneration'> & { consumerGeneration?: number | null };
-const toWrite = (c: ConsumerAllocationsArg): ConsumerAllocations => ({ ...c, consumerGeneration: c.consumerGeneration ?? null });
+/** A consumer's write as the domain takes it; `at` is where it sits in the arguments (for BAD_VALUE's argumentPath). */
+const toWrite = (c: ConsumerAllocationsArg, at: string): ConsumerAllocations => ({
+  ...c,
+  consumerUuid: uuidOf(c.consumerUuid, 'Consumer', `${at}.consumerUuid`),
+  consumerGeneration: c.consumerGeneration ?? null,
+  allocations: c.allocations.map((a, i) => ({ ...a, providerUuid: uuidOf(a.providerUuid, 'ResourceProvider', `${at}.allocations[${i}].providerUuid`) })),
+});
 
 /** The consumers a setAllocations(Batch) payload returns: those still holding allocations. */
 const writtenConsumers = (uuids: string[]) => [consumersAt('consumers', uuids)];
@@ -155,7 +163,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setAllocations'),
     description: `Replaces everything one consumer holds, atomically; bumps the consumer generation and the generation of each provider written to. ${allocationErrors}`,
-    resolve: (_, { input }, ctx, info) => queuedWrite(ctx, info, [toWrite(input.consumer)]),
+    resolve: (_, { input }, ctx, info) => queuedWrite(ctx, info, [toWrite(input.consumer, 'input.consumer')]),
   },
   consumersPayload,
 );
@@ -172,7 +180,7 @@ builder.relayMutationField(
     resolve: (_, { input }, ctx, info) => {
       // As the reference refuses an empty POST /allocations: a write of nothing is a mistake.
       if (!input.consumers.length) fail('BAD_VALUE', 'consumers must name at least one consumer');
-      return queuedWrite(ctx, info, input.consumers.map(toWrite));
+      return queuedWrite(ctx, info, input.consumers.map((c, i) => toWrite(c, `input.consumers[${i}]`)));
     },
   },
   { ...consumersPayload, name: 'SetAllocationsBatchPayload' },
@@ -182,27 +190,31 @@ builder.relayMutationField(
   'deleteAllocations',
   {
     description: 'The consumer whose allocations to remove.',
-    inputFields: (t) => ({ consumerUuid: t.string({ description: 'The consumer.' }) }),
+    inputFields: (t) => ({ consumerUuid: t.string({ description: 'The consumer: its uuid or global id.' }) }),
   },
   {
     ...mutationScopes('deleteAllocations'),
     description: 'Removes every allocation of a consumer, and the consumer. Errors: NOT_FOUND (the consumer holds nothing).',
     resolve: async (_, { input }, ctx, info) => {
-      await runWrite(ctx, info, (tx) => deleteAllocations(tx, input.consumerUuid));
-      return input.consumerUuid.toLowerCase();
+      const uuid = uuidOf(input.consumerUuid, 'Consumer', 'input.consumerUuid');
+      await runWrite(ctx, info, (tx) => deleteAllocations(tx, uuid));
+      return uuid.toLowerCase();
     },
   },
   {
     name: 'DeleteAllocationsPayload',
     description: 'The consumer emptied.',
-    outputFields: (t) => ({ consumerUuid: t.string({ description: 'The consumer whose allocations were removed.', resolve: (uuid) => uuid }) }),
+    outputFields: (t) => ({
+      consumerUuid: t.string({ description: 'The consumer whose allocations were removed.', resolve: (uuid) => uuid }),
+      deletedId: t.id({ description: 'Global id of the consumer, now gone, to evict it from a client cache.', resolve: (uuid) => encodeGlobalID('Consumer', uuid) }),
+    }),
   },
 );
 
 const ProviderInventoriesInput = builder.inputType('ProviderInventoriesInput', {
   description: "A provider's complete new inventory, for reshape.",
   fields: (t) => ({
-    providerUuid: t.string({ description: 'The provider.' }),
+    providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
     providerGeneration: t.int({ description: 'The provider generation last seen.' }),
     inventories: t.field({ type: [InventoryInput], description: 'The complete new inventory; classes left out are removed.' }),
   }),
@@ -226,8 +238,10 @@ builder.relayMutationField(
         ctx,
         info,
         async (tx) => {
-          const providers = await reshape(tx, input.inventories, input.allocations.map(toWrite));
-          return { providers: providers.map((p) => p.uuid), consumers: input.allocations.filter((c) => c.allocations.length).map((c) => c.consumerUuid.toLowerCase()) };
+          const writes = input.allocations.map((c, i) => toWrite(c, `input.allocations[${i}]`));
+          const inventories = input.inventories.map((p, i) => ({ ...p, providerUuid: uuidOf(p.providerUuid, 'ResourceProvider', `input.inventories[${i}].providerUuid`) }));
+          const providers = await reshape(tx, inventories, writes);
+          return { providers: providers.map((p) => p.uuid), consumers: writes.filter((c) => c.allocations.length).map((c) => c.consumerUuid.toLowerCase()) };
         },
         (r) => [providersAt('resourceProviders', r.providers), consumersAt('consumers', r.consumers)],
       ),

@@ -4,6 +4,7 @@ import type { InventoryView } from '../loaders.ts';
 import { runWrite, theProvider } from '../payload.ts';
 import { deleteAllInventories, deleteInventory, setInventories, setInventory } from '../../db/inventories.ts';
 import { ProviderRef } from './refs.ts';
+import { providerOf } from '../globalIds.ts';
 import type { ProviderRow } from '../../db/reads.ts';
 import { MAX_INT } from '../../domain/inventory.ts';
 
@@ -58,7 +59,7 @@ builder.relayMutationField(
   {
     description: "Replaces a provider's whole inventory.",
     inputFields: (t) => ({
-      providerUuid: t.string({ description: 'The provider.' }),
+      providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
       providerGeneration: t.int({ description: 'The provider generation last seen.' }),
       inventories: t.field({ type: [InventoryInput], description: 'The complete new inventory; classes left out are removed.' }),
     }),
@@ -67,7 +68,7 @@ builder.relayMutationField(
     ...mutationScopes('setInventories'),
     description:
       'Replaces all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE (unknown class), DUPLICATE_KEY, INVENTORY_IN_USE (a removed class has allocations).',
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setInventories(tx, input.providerUuid, input.providerGeneration, input.inventories), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setInventories(tx, providerOf(input), input.providerGeneration, input.inventories), theProvider),
   },
   payload('SetInventoriesPayload', 'The provider with its new inventory.'),
 );
@@ -77,7 +78,7 @@ builder.relayMutationField(
   {
     description: 'Creates or updates one class of inventory.',
     inputFields: (t) => ({
-      providerUuid: t.string({ description: 'The provider.' }),
+      providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
       providerGeneration: t.int({ description: 'The provider generation last seen.' }),
       inventory: t.field({ type: InventoryInput, description: 'The inventory record.' }),
     }),
@@ -85,7 +86,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setInventory'),
     description: 'Creates or replaces the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVALID_INVENTORY, BAD_VALUE.',
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setInventory(tx, input.providerUuid, input.providerGeneration, input.inventory), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setInventory(tx, providerOf(input), input.providerGeneration, input.inventory), theProvider),
   },
   payload('SetInventoryPayload', 'The provider with the inventory set.'),
 );
@@ -95,7 +96,7 @@ builder.relayMutationField(
   {
     description: 'One class of inventory to remove.',
     inputFields: (t) => ({
-      providerUuid: t.string({ description: 'The provider.' }),
+      providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
       providerGeneration: t.int({ required: false, description: 'If given, the write is refused unless this is the current generation.' }),
       resourceClass: t.string({ description: 'The class whose inventory to remove.' }),
     }),
@@ -103,7 +104,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('deleteInventory'),
     description: 'Removes the inventory of one class and bumps the provider generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteInventory(tx, input.providerUuid, input.providerGeneration, input.resourceClass), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteInventory(tx, providerOf(input), input.providerGeneration, input.resourceClass), theProvider),
   },
   payload('DeleteInventoryPayload', 'The provider without that inventory.'),
 );
@@ -113,14 +114,14 @@ builder.relayMutationField(
   {
     description: 'The provider whose inventory to remove.',
     inputFields: (t) => ({
-      providerUuid: t.string({ description: 'The provider.' }),
+      providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
       providerGeneration: t.int({ required: false, description: 'If given, the write is refused unless this is the current generation.' }),
     }),
   },
   {
     ...mutationScopes('deleteInventories'),
     description: 'Removes all inventory of a provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, INVENTORY_IN_USE.',
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteAllInventories(tx, input.providerUuid, input.providerGeneration), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteAllInventories(tx, providerOf(input), input.providerGeneration), theProvider),
   },
   payload('DeleteInventoriesPayload', 'The provider without inventory.'),
 );

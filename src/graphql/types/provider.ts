@@ -13,6 +13,8 @@ import { createProvider, deleteProvider, providerFilterSql, updateProvider } fro
 import { setProviderTraits } from '../../db/traits.ts';
 import { setProviderAggregates } from '../../db/aggregates.ts';
 import { runWrite, theProvider } from '../payload.ts';
+import { providerOf, uuidOf } from '../globalIds.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 
 export const ProviderAllocation = builder.simpleObject('ProviderAllocation', {
   ...typeScopes('ProviderAllocation'),
@@ -78,7 +80,7 @@ const ProviderFilterInput = builder.inputType('ProviderFilter', {
   description: 'Conditions on providers; all given conditions must hold (AND).',
   fields: (t) => ({
     name: t.string({ required: false, description: 'Exact name.' }),
-    uuid: t.string({ required: false, description: 'Exact uuid.' }),
+    uuid: t.string({ required: false, description: 'Exact uuid (or global id).' }),
     memberOf: t.field({
       type: t.listRef(t.listRef('String')),
       required: false,
@@ -88,7 +90,7 @@ const ProviderFilterInput = builder.inputType('ProviderFilter', {
     requiredTraits: t.stringList({ required: false, description: 'The provider must have all of these traits.' }),
     forbiddenTraits: t.stringList({ required: false, description: 'The provider must have none of these traits.' }),
     anyTraits: t.field({ type: t.listRef(t.listRef('String')), required: false, description: 'Each inner list is an any-of set of traits; every set must be matched.' }),
-    inTree: t.string({ required: false, description: 'Only providers in the same tree as this provider uuid.' }),
+    inTree: t.string({ required: false, description: 'Only providers in the same tree as this provider (uuid or global id).' }),
     rootsOnly: t.boolean({
       required: false,
       description: 'true: only roots (providers without a parent), e.g. to draw each tree from its root with `subtree` and `subtreeTotals`; false or null: no condition.',
@@ -106,9 +108,9 @@ builder.queryFields((t) => ({
     ...queryScopes('resourceProvider'),
     type: ProviderRef,
     nullable: true,
-    description: 'One provider by uuid; null when there is none.',
-    args: { uuid: t.arg.string({ required: true, description: 'The provider uuid.' }) },
-    resolve: (_, { uuid }) => uuid.toLowerCase(),
+    description: 'One provider by uuid (or global id); null when there is none.',
+    args: { uuid: t.arg.string({ required: true, description: 'The provider uuid or global id.' }) },
+    resolve: (_, { uuid }) => uuidOf(uuid, 'ResourceProvider', 'uuid').toLowerCase(),
   }),
   resourceProviders: t.connection(
     {
@@ -118,7 +120,11 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: ProviderFilterInput, required: false, description: 'Conditions on the providers returned.' }) },
       resolve: async (_, args, ctx) => {
         const db = ctx.db.reader;
-        const where = await providerFilterSql(db, normaliseProviderFilter(args.filter ?? {}));
+        const filter = args.filter ?? {};
+        const where = await providerFilterSql(
+          db,
+          normaliseProviderFilter({ ...filter, uuid: uuidOf(filter.uuid, 'ResourceProvider', 'filter.uuid'), inTree: uuidOf(filter.inTree, 'ResourceProvider', 'filter.inTree') }),
+        );
         return idPage<ProviderRow>(args, (w) => providerPage(db, where, w), () => providerCount(db, where));
       },
     },
@@ -147,13 +153,13 @@ builder.relayMutationField(
     inputFields: (t) => ({
       name: t.string({ description: 'Unique name, 1 to 200 characters.' }),
       uuid: t.string({ required: false, description: 'Uuid to use; a random one when omitted.' }),
-      parentUuid: t.string({ required: false, description: 'Uuid of an existing provider to become the parent.' }),
+      parentUuid: t.string({ required: false, description: 'Uuid (or global id) of an existing provider to become the parent.' }),
     }),
   },
   {
     ...mutationScopes('createResourceProvider'),
     description: 'Creates a provider (a root, or a child of `parentUuid`). Errors: DUPLICATE_NAME, DUPLICATE_UUID, INVALID_PARENT, BAD_VALUE.',
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => createProvider(tx, input), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => createProvider(tx, { ...input, parentUuid: uuidOf(input.parentUuid, 'ResourceProvider', 'input.parentUuid') }), theProvider),
   },
   providerPayload('CreateResourceProviderPayload', 'The provider created.'),
 );
@@ -163,11 +169,11 @@ builder.relayMutationField(
   {
     description: 'Changes to a provider; fields left out stay as they are.',
     inputFields: (t) => ({
-      uuid: t.string({ description: 'The provider to change.' }),
+      uuid: t.string({ description: 'The provider to change (uuid or global id).' }),
       name: t.string({ required: false, description: 'New unique name.' }),
       parentUuid: t.string({
         required: false,
-        description: 'New parent uuid (the provider moves with its whole subtree, possibly to another tree); null makes it a root.',
+        description: 'New parent uuid or global id (the provider moves with its whole subtree, possibly to another tree); null makes it a root.',
       }),
     }),
   },
@@ -179,7 +185,12 @@ builder.relayMutationField(
       runWrite(
         ctx,
         info,
-        (tx) => updateProvider(tx, { uuid: input.uuid, name: input.name, parentUuid: 'parentUuid' in input ? (input.parentUuid ?? null) : undefined }),
+        (tx) =>
+          updateProvider(tx, {
+            uuid: uuidOf(input.uuid, 'ResourceProvider', 'input.uuid'),
+            name: input.name,
+            parentUuid: 'parentUuid' in input ? (uuidOf(input.parentUuid, 'ResourceProvider', 'input.parentUuid') ?? null) : undefined,
+          }),
         theProvider,
       ),
   },
@@ -190,18 +201,21 @@ builder.relayMutationField(
   'deleteResourceProvider',
   {
     description: 'The provider to delete.',
-    inputFields: (t) => ({ uuid: t.string({ description: 'The provider uuid.' }) }),
+    inputFields: (t) => ({ uuid: t.string({ description: 'The provider uuid or global id.' }) }),
   },
   {
     ...mutationScopes('deleteResourceProvider'),
     description:
       'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteProvider(tx, input.uuid)),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteProvider(tx, uuidOf(input.uuid, 'ResourceProvider', 'input.uuid'))),
   },
   {
     name: 'DeleteResourceProviderPayload',
     description: 'The provider deleted.',
-    outputFields: (t) => ({ uuid: t.string({ description: 'Uuid of the deleted provider.', resolve: (p) => p.uuid }) }),
+    outputFields: (t) => ({
+      uuid: t.string({ description: 'Uuid of the deleted provider.', resolve: (p) => p.uuid }),
+      deletedId: t.id({ description: 'Global id of the deleted provider, to evict it from a client cache.', resolve: (p) => encodeGlobalID('ResourceProvider', p.uuid) }),
+    }),
   },
 );
 
@@ -210,7 +224,7 @@ builder.relayMutationField(
   {
     description: "Replaces a provider's traits.",
     inputFields: (t) => ({
-      providerUuid: t.string({ description: 'The provider.' }),
+      providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
       providerGeneration: t.int({ description: 'The provider generation last seen.' }),
       traits: t.stringList({ description: 'The complete new set of trait names; each must exist.' }),
     }),
@@ -218,7 +232,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setProviderTraits'),
     description: "Replaces the provider's trait set and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (unknown trait).",
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration, input.traits), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, providerOf(input), input.providerGeneration, input.traits), theProvider),
   },
   providerPayload('SetProviderTraitsPayload', 'The provider with its new traits.'),
 );
@@ -228,14 +242,14 @@ builder.relayMutationField(
   {
     description: 'The provider whose traits to remove.',
     inputFields: (t) => ({
-      providerUuid: t.string({ description: 'The provider.' }),
+      providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
       providerGeneration: t.int({ required: false, description: 'If given, the write is refused unless this is the current generation.' }),
     }),
   },
   {
     ...mutationScopes('clearProviderTraits'),
     description: 'Removes every trait from the provider and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE.',
-    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, input.providerUuid, input.providerGeneration ?? null, []), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderTraits(tx, providerOf(input), input.providerGeneration ?? null, []), theProvider),
   },
   providerPayload('ClearProviderTraitsPayload', 'The provider without traits.'),
 );
@@ -245,7 +259,7 @@ builder.relayMutationField(
   {
     description: "Replaces a provider's aggregate memberships.",
     inputFields: (t) => ({
-      providerUuid: t.string({ description: 'The provider.' }),
+      providerUuid: t.string({ description: 'The provider: its uuid or global id.' }),
       providerGeneration: t.int({ description: 'The provider generation last seen.' }),
       aggregates: t.stringList({ description: 'The complete new set of aggregate uuids (empty clears); aggregates need no creation.' }),
     }),
@@ -254,7 +268,7 @@ builder.relayMutationField(
     ...mutationScopes('setProviderAggregates'),
     description: "Replaces the provider's aggregates and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (malformed uuid).",
     resolve: (_, { input }, ctx, info) =>
-      runWrite(ctx, info, (tx) => setProviderAggregates(tx, input.providerUuid, input.providerGeneration, input.aggregates), theProvider),
+      runWrite(ctx, info, (tx) => setProviderAggregates(tx, providerOf(input), input.providerGeneration, input.aggregates), theProvider),
   },
   providerPayload('SetProviderAggregatesPayload', 'The provider with its new aggregates.'),
 );
