@@ -41,8 +41,6 @@ const env = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('placement-graphql'),
-  /** One JSON line per request. */
-  LOG_REQUESTS: z.enum(['on', 'off']).default('on'),
 });
 
 /**
@@ -85,12 +83,15 @@ export interface Config {
   feed: FeedLimits;
   metrics: MetricsAccess;
   tracing: TracingSettings;
-  logRequests: boolean;
+  database: DatabaseSettings;
+  databaseUrl: string;
+  server: ServerSettings;
 }
 
 export function configFromEnv(source: Record<string, string | undefined> = process.env): Config {
-  const e = env.parse(source);
+  const e = parseSettings(env, source);
   return {
+    ...deploymentFromEnv(source),
     candidates: {
       maxCandidates: e.PLACEMENT_MAX_CANDIDATES === -1 ? null : e.PLACEMENT_MAX_CANDIDATES,
       strategy: e.PLACEMENT_CANDIDATE_STRATEGY,
@@ -124,6 +125,85 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
       endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null),
       serviceName: e.OTEL_SERVICE_NAME,
     },
-    logRequests: e.LOG_REQUESTS === 'on',
   };
+}
+
+// ---- Deployment: database and listener settings (issue 14 item 4). The database layer takes these
+// as arguments (openDatabase(url, settings)), never from the environment.
+
+export const DEFAULT_DATABASE_URL = 'file:./data/placement.db';
+const onOff = z.enum(['on', 'off']);
+const whole = (min = 0) => z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(min, `must be at least ${min}`);
+const count = (fallback: number, min = 0) => whole(min).default(fallback);
+const deploymentEnv = z.object({
+  /** SQLite file (`file:...`) or PostgreSQL server (`postgresql://...[?schema=name]`). */
+  DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
+  /** PostgreSQL connections per process (the world cache and the change listener have one more each). */
+  PLACEMENT_DB_POOL_SIZE: count(10, 1),
+  /** PostgreSQL statement_timeout; 0: none. */
+  PLACEMENT_STATEMENT_TIMEOUT_MS: count(30_000),
+  /** Wait for a connection, or for a write transaction to start, before UNAVAILABLE. Unset: per engine, below. */
+  PLACEMENT_DB_CONNECT_TIMEOUT_MS: whole().optional(),
+  /** Server-side retries of a write that lost a generation race. */
+  PLACEMENT_WRITE_RETRIES: count(10),
+  /** Keep the candidate search's providers in memory (src/db/worldCache.ts). */
+  PLACEMENT_WORLD_CACHE: onOff.default('on'),
+  /** Change-log rows a prune keeps (src/db/changeLog.ts). */
+  PLACEMENT_CHANGE_LOG_KEEP: count(10_000, 1),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** 0: any free port. */
+  PORT: count(8080).pipe(z.number().max(65_535, 'must be at most 65535')),
+  /** One log line per request. */
+  LOG_REQUESTS: onOff.default('on'),
+});
+
+/** What src/db/client.ts opens a database with (Database.settings). */
+export interface DatabaseSettings {
+  /** PostgreSQL: pooled connections per process. */
+  poolSize: number;
+  /** PostgreSQL: longest statement, ms (0: no limit). */
+  statementTimeoutMs: number;
+  /** Wait for a connection or for a write transaction to start, ms. SQLite waits longer by default: its writes queue in one process rather than fail over to another replica. */
+  connectTimeoutMs: { sqlite: number; postgres: number };
+  /** Retries of a write transaction (or a claim) that lost a generation race. */
+  writeRetries: number;
+  /** Whether the world cache is kept. */
+  worldCache: boolean;
+  /** Change-log rows kept by a prune; a reader idle for longer than this many writes reloads. */
+  changeLogKeep: number;
+}
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  logRequests: boolean;
+}
+
+function deploymentFromEnv(source: Record<string, string | undefined>): Pick<Config, 'database' | 'databaseUrl' | 'server'> {
+  const d = parseSettings(deploymentEnv, source);
+  const connect = d.PLACEMENT_DB_CONNECT_TIMEOUT_MS;
+  return {
+    databaseUrl: d.DATABASE_URL,
+    database: {
+      poolSize: d.PLACEMENT_DB_POOL_SIZE,
+      statementTimeoutMs: d.PLACEMENT_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: { sqlite: connect ?? 30_000, postgres: connect ?? 5_000 },
+      writeRetries: d.PLACEMENT_WRITE_RETRIES,
+      worldCache: d.PLACEMENT_WORLD_CACHE === 'on',
+      changeLogKeep: d.PLACEMENT_CHANGE_LOG_KEEP,
+    },
+    server: { host: d.HOST, port: d.PORT, logRequests: d.LOG_REQUESTS === 'on' },
+  };
+}
+
+/** Every setting's name (each documented in README.md or SECURITY.md: test/config.test.ts). */
+export const settingNames = (): string[] => [...Object.keys(env.shape), ...Object.keys(deploymentEnv.shape)];
+
+/** A setting that does not parse; its message is one line naming the setting (never its value: some are secrets). */
+export class ConfigError extends Error {}
+
+function parseSettings<T extends z.ZodType>(schema: T, source: Record<string, string | undefined>): z.output<T> {
+  const parsed = schema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((i) => `invalid setting ${i.path.join('.')}: ${i.message}`).join('; '));
 }

@@ -8,13 +8,20 @@ import { writeStats } from './db/tx.ts';
 import { createApp } from './app.ts';
 import { DomainError } from './domain/errors.ts';
 import { log } from './log.ts';
-import { configFromEnv } from './config.ts';
+import { ConfigError, configFromEnv, type Config } from './config.ts';
 import { isLoopbackHost } from './auth/loopback.ts';
 import { startTracing } from './observability/tracing.ts';
 
-const host = process.env.HOST ?? '127.0.0.1';
-const port = Number(process.env.PORT ?? 8080);
-const config = configFromEnv();
+// A setting that does not parse stops the start: one line naming it, exit code 2.
+let config: Config;
+try {
+  config = configFromEnv();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  log('fatal', err.message);
+  process.exit(2);
+}
+const { host, port } = config.server;
 // Off (no provider, no spans) unless an OTLP endpoint is configured.
 const tracing = startTracing(config.tracing);
 
@@ -38,15 +45,15 @@ async function migrateInChild(): Promise<void> {
     child.on('exit', resolve);
   });
   if (code !== 0) {
-    log('fatal', 'could not migrate the database; see the error above', { database: (process.env.DATABASE_URL ?? '').replace(/\/\/[^@/]*@/, '//***@') });
+    log('fatal', 'could not migrate the database; see the error above', { database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@') });
     process.exit(1);
   }
 }
 
 await migrateInChild();
-const db = await openDatabase();
+const db = await openDatabase(config.databaseUrl, config.database);
 let draining = false;
-const app = createApp(db, config, { draining: () => draining, logRequests: config.logRequests });
+const app = createApp(db, config, { draining: () => draining, logRequests: config.server.logRequests });
 const server = createServer(app);
 // A port already taken is a setup mistake, not a crash: one line saying what to do, no stack.
 server.on('error', (err: NodeJS.ErrnoException) => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/client.ts';
+import { configFromEnv, type DatabaseSettings } from '../src/config.ts';
 import { LOG_LOCK_SQL } from '../src/db/changeLog.ts';
 
 export const testingPostgres = () => process.env.TEST_DB === 'postgres';
@@ -17,13 +18,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+/** `settings`: as the server would take them (default: the defaults, whatever this process's environment holds). */
+export async function openTestDatabase(settings: DatabaseSettings = configFromEnv({}).database): Promise<TestDatabase> {
   if (testingPostgres()) {
     const base = process.env.TEST_POSTGRES_URL;
     if (!base) throw new Error('TEST_DB=postgres needs TEST_POSTGRES_URL');
     const schema = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
     const url = `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`;
-    const db = await openDatabase(url);
+    const db = await openDatabase(url, settings);
     return {
       db,
       url,
@@ -38,7 +40,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'placement-test-'));
   const url = `file:${path.join(dir, 'test.db')}`;
-  const db = await openDatabase(url);
+  const db = await openDatabase(url, settings);
   return {
     db,
     url,

@@ -20,10 +20,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `env` overrides server settings, as the environment would (e.g. PLACEMENT_MAX_CANDIDATES). */
+/** `env` overrides server settings, as the environment would (e.g. PLACEMENT_MAX_CANDIDATES, PLACEMENT_DB_POOL_SIZE). */
 export async function setup(env: Record<string, string> = {}): Promise<Harness> {
-  const { db, drop } = await openTestDatabase();
-  const app = createApp(db, configFromEnv(env));
+  const config = configFromEnv(env);
+  const { db, drop } = await openTestDatabase(config.database);
+  const app = createApp(db, config);
   const gql = async (query: string, variables?: Record<string, unknown>) => {
     const res = await app.fetch('http://test/graphql', {
       method: 'POST',
@@ -70,6 +71,9 @@ export function appOn(db: Database, env: Record<string, string> = {}): AppOn {
     },
   };
 }
+
+/** Database settings as the environment `env` would give them (the rest default). */
+export const databaseSettings = (env: Record<string, string> = {}) => configFromEnv(env).database;
 
 /** A deterministic uuid for readable tests: u(1) = 00000000-0000-0000-0000-000000000001. */
 export const u = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;

@@ -8,12 +8,7 @@ import { setup, u, type Harness } from './helpers.ts';
 let h: Harness;
 beforeAll(async () => {
   // Candidate searches read SQL, not the SQLite world cache, as they do on PostgreSQL.
-  process.env.PLACEMENT_WORLD_CACHE = 'off';
-  try {
-    h = await setup({ LIMIT_LIST_ITEMS: '5000' });
-  } finally {
-    delete process.env.PLACEMENT_WORLD_CACHE;
-  }
+  h = await setup({ LIMIT_LIST_ITEMS: '5000', PLACEMENT_WORLD_CACHE: 'off' });
   await h.ok(`mutation { createResourceProvider(input: {name: "a", uuid: "${u(1)}"}) { resourceProvider { uuid } } }`);
   await h.ok(`mutation { createResourceProvider(input: {name: "b", uuid: "${u(2)}"}) { resourceProvider { uuid } } }`);
   await h.ok(`mutation { ensureTrait(input: {name: "CUSTOM_X"}) { created } }`);

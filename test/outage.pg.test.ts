@@ -49,8 +49,7 @@ beforeAll(async () => {
   port = await proxy.open();
   const viaProxy = new URL(td.url);
   viaProxy.port = String(port);
-  process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS = '1000';
-  db = await openDatabase(viaProxy.toString());
+  db = await openDatabase(viaProxy.toString(), configFromEnv({ PLACEMENT_DB_CONNECT_TIMEOUT_MS: '1000' }).database);
   app = createApp(db, configFromEnv({}));
 });
 
@@ -58,7 +57,6 @@ afterAll(async () => {
   await proxy.close();
   await db?.close().catch(() => {});
   await td?.drop();
-  delete process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS;
 });
 
 describe('database outage', () => {

@@ -1,5 +1,6 @@
 // Starting the server: `npm start` builds only when a source changed since the last build, and a
-// second server on a port already taken says so in one line and exits non-zero.
+// second server on a port already taken, or a setting that does not parse, says so in one line and
+// exits non-zero.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -61,24 +62,38 @@ describe('npm start builds only when needed', () => {
   });
 });
 
+/** Starts src/server.ts with `env` over this environment; its output lines and exit code. */
+async function start(env: Record<string, string>): Promise<{ lines: string[]; output: string; code: number | null }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'start-'));
+  dirs.push(dir);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'p.db')}`, HOST: '127.0.0.1', TEST_DB: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c));
+  child.stderr.on('data', (c: Buffer) => (output += c));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { lines: output.split('\n').filter((l) => l.trim()), output, code };
+}
+
+describe('an invalid setting', () => {
+  it('stops the start before the database is touched: one line, exit code 2', async () => {
+    const { lines, output, code } = await start({ PLACEMENT_DB_POOL_SIZE: 'abc', PORT: '0' });
+    expect(lines, output).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 'fatal', msg: 'invalid setting PLACEMENT_DB_POOL_SIZE: expected a whole number' });
+    expect(code).toBe(2);
+  });
+});
+
 describe('a port already in use', () => {
   it('is one line naming the port, and exit code 1', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as AddressInfo).port;
-    const dir = mkdtempSync(path.join(tmpdir(), 'busy-port-'));
-    dirs.push(dir);
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'p.db')}`, HOST: '127.0.0.1', PORT: String(port), TEST_DB: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (c: Buffer) => (output += c));
-      child.stderr.on('data', (c: Buffer) => (output += c));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      const lines = output.split('\n').filter((l) => l.trim());
+      const { lines, output, code } = await start({ PORT: String(port) });
       expect(lines, output).toHaveLength(1);
       expect(JSON.parse(lines[0])).toMatchObject({ level: 'fatal', msg: `port ${port} is in use on 127.0.0.1; set PORT to a free port` });
       expect(code).toBe(1);

@@ -168,8 +168,8 @@ describe('change feed', () => {
   });
 
   it('says HISTORY_PRUNED when the log no longer holds what follows the cursor, then goes on', async () => {
-    const before = process.env.PLACEMENT_CHANGE_LOG_KEEP;
-    process.env.PLACEMENT_CHANGE_LOG_KEEP = '3';
+    const settings = h.db.settings;
+    h.db.settings = { ...settings, changeLogKeep: 3 };
     try {
       const from = await logPosition(h.db.reader);
       for (let i = 0; i < 12; i++) await trait(`CUSTOM_PRUNE_${i}`);
@@ -181,8 +181,7 @@ describe('change feed', () => {
       expect(rest.length).toBeLessThan(12);
       expect(brief(await take(s, rest.length))).toEqual(rest);
     } finally {
-      if (before === undefined) delete process.env.PLACEMENT_CHANGE_LOG_KEEP;
-      else process.env.PLACEMENT_CHANGE_LOG_KEEP = before;
+      h.db.settings = settings;
     }
   });
 

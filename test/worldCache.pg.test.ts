@@ -11,7 +11,7 @@ import { appendChanges } from '../src/db/changeLog.ts';
 import { setInventory } from '../src/db/inventories.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
-import { appOn, u, type AppOn } from './helpers.ts';
+import { appOn, databaseSettings, u, type AppOn } from './helpers.ts';
 
 const HOSTS = [u(1), u(2), u(3), u(4)];
 
@@ -47,7 +47,7 @@ function heldWriter(db: Database, host: string, gen: number, total: number) {
       await setInventory(wtx, host, gen, { resourceClass: 'VCPU', total });
       wrote();
       await mayAppend;
-      await appendChanges(wtx, 'postgres');
+      await appendChanges(wtx, 'postgres', db.settings.changeLogKeep);
       logged();
       await gate;
     },
@@ -64,12 +64,7 @@ describe('world cache on PostgreSQL replicas', () => {
   beforeAll(async () => {
     test = await openTestDatabase();
     cached = appOn(test.db, { PLACEMENT_CANDIDATE_MEMO: 'off' });
-    process.env.PLACEMENT_WORLD_CACHE = 'off';
-    try {
-      direct = appOn(await openDatabase(test.url), { PLACEMENT_CANDIDATE_MEMO: 'off' });
-    } finally {
-      delete process.env.PLACEMENT_WORLD_CACHE;
-    }
+    direct = appOn(await openDatabase(test.url, databaseSettings({ PLACEMENT_WORLD_CACHE: 'off' })), { PLACEMENT_CANDIDATE_MEMO: 'off' });
     expect(cached.db.cache).not.toBeNull();
     for (const host of HOSTS) {
       await direct.must(`mutation { createResourceProvider(input: {uuid: "${host}", name: "h-${host}"}) { __typename } }`);
@@ -138,13 +133,14 @@ describe('world cache on PostgreSQL replicas', () => {
     await bothSee(6, [...HOSTS].sort()); // the cache's position is before the writer's row
     await held.commit();
     const reloads = cached.db.cache!.stats.reloads;
-    process.env.PLACEMENT_CHANGE_LOG_KEEP = '1';
+    const settings = direct.db.settings;
+    direct.db.settings = { ...settings, changeLogKeep: 1 };
     try {
       for (const host of [HOSTS[2], HOSTS[3]]) {
         await direct.must(`mutation { setInventory(input: {providerUuid: "${host}", providerGeneration: ${await generation(direct, host)}, inventory: {resourceClass: "VCPU", total: 8}}) { __typename } }`);
       }
     } finally {
-      delete process.env.PLACEMENT_CHANGE_LOG_KEEP;
+      direct.db.settings = settings;
     }
     await bothSee(6, [HOSTS[1], HOSTS[2], HOSTS[3]]);
     expect(cached.db.cache!.stats.reloads).toBe(reloads + 1);

@@ -9,7 +9,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/candidatesQuery.ts';
 import type { CandidateRequest } from '../conformance/model.ts';
-import { appOn, u, type AppOn } from './helpers.ts';
+import { appOn, databaseSettings, u, type AppOn } from './helpers.ts';
 
 const AGG_A = u(900);
 const POOL = u(50);
@@ -71,13 +71,7 @@ describe('world cache', () => {
   beforeAll(async () => {
     test = await openTestDatabase();
     cached = appOn(test.db);
-    process.env.PLACEMENT_WORLD_CACHE = 'off';
-    try {
-      const db = await openDatabase(test.url);
-      direct = appOn(db);
-    } finally {
-      delete process.env.PLACEMENT_WORLD_CACHE;
-    }
+    direct = appOn(await openDatabase(test.url, databaseSettings({ PLACEMENT_WORLD_CACHE: 'off' })));
     expect(cached.db.cache).not.toBeNull();
     expect(direct.db.cache).toBeNull();
   });
@@ -162,7 +156,8 @@ describe('world cache', () => {
     // Not woken by notifications (PostgreSQL): it stays where it is until asked.
     await cached.db.feed?.close();
     const reloads = cached.db.cache!.stats.reloads;
-    process.env.PLACEMENT_CHANGE_LOG_KEEP = '1'; // every write prunes all but the newest row
+    const settings = direct.db.settings;
+    direct.db.settings = { ...settings, changeLogKeep: 1 }; // every write prunes all but the newest row
     try {
       for (const [i, host] of [cn(1), cn(2), cn(3)].entries()) {
         await direct.must(`mutation($i: SetInventoryInput!) { setInventory(input: $i) { __typename } }`, {
@@ -170,7 +165,7 @@ describe('world cache', () => {
         });
       }
     } finally {
-      delete process.env.PLACEMENT_CHANGE_LOG_KEEP;
+      direct.db.settings = settings;
     }
     await agree('pruned');
     expect(cached.db.cache!.stats.reloads).toBe(reloads + 1);

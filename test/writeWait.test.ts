@@ -10,14 +10,10 @@ import { claimPipeline } from '../src/candidates/pipeline.ts';
 let h: Harness;
 beforeAll(async () => {
   // Long enough that a loaded machine's scheduling does not decide the outcome, short enough to wait for.
-  process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS = '1000';
-  process.env.PLACEMENT_DB_POOL_SIZE = '1';
-  h = await setup();
+  h = await setup({ PLACEMENT_DB_CONNECT_TIMEOUT_MS: '1000', PLACEMENT_DB_POOL_SIZE: '1' });
 });
 afterAll(async () => {
   await h?.close();
-  delete process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS;
-  delete process.env.PLACEMENT_DB_POOL_SIZE;
 });
 
 const create = (n: number) => `mutation { createResourceProvider(input: {name: "rp${n}", uuid: "${u(n)}"}) { resourceProvider { uuid } } }`;

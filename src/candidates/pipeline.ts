@@ -8,7 +8,7 @@
 // batches of their own (attemptWrites). Whatever waits holds no database connection.
 import type { Database, Tx } from '../db/client.ts';
 import type { WriteTx } from '../db/changes.ts';
-import { expectGeneration, lockProviders, LostRace, maxRetries, writeTransaction } from '../db/tx.ts';
+import { expectGeneration, lockProviders, LostRace, writeTransaction } from '../db/tx.ts';
 import { heldClaim, type ClaimSent } from '../db/claimReplay.ts';
 import { validate, writeAllocations, type ConsumerAllocations } from '../db/allocations.ts';
 import { consumersByUuid, inventoriesOf, providersByUuid, usagesOf, type ConsumerRow } from '../db/reads.ts';
@@ -160,7 +160,7 @@ export class ClaimPipeline {
     const again: Waiting[] = [];
     for (const w of batch) {
       const o = outcomes.get(w)!;
-      if ('again' in o && (o.again === 'consumer' || ++w.reruns <= maxRetries())) {
+      if ('again' in o && (o.again === 'consumer' || ++w.reruns <= this.db.settings.writeRetries)) {
         if (o.again === 'race') {
           metrics.writeRetries.inc({ reason: 'claim_room_taken' });
           log('warn', 'claim lost its room to another writer; running it again', { rerun: w.reruns });
@@ -300,7 +300,7 @@ export class ClaimPipeline {
           // Lost a generation race to another writer: this write alone runs again.
           metrics.writeRetries.inc({ reason: 'lost_race' });
           log('warn', 'write lost a generation race; running it again', { attempt: attempt + 1 });
-          if (attempt >= maxRetries()) {
+          if (attempt >= this.db.settings.writeRetries) {
             outcomes.set(w, { error: new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`) });
             break;
           }

@@ -12,7 +12,7 @@
 // only once every lower one is committed (or rolled back: a gap, harmless). Only the log's last
 // statement and the commit run under the lock.
 //
-// Pruning. Now and then a writer deletes all but the newest PLACEMENT_CHANGE_LOG_KEEP rows and notes
+// Pruning. Now and then a writer deletes all but the newest `keep` rows (PLACEMENT_CHANGE_LOG_KEEP) and notes
 // in its own row the highest seq it deleted. A reader at M has lost history exactly when some row
 // above M says it pruned past M (the prune that deleted M + 1 committed after it; if its own row was
 // pruned since, the later prune that deleted it says so, and so on).
@@ -24,19 +24,20 @@ import { eventsOf, type ChangeEvent, type ProviderState } from '../domain/change
 /** The log's lock on PostgreSQL (per schema: replicas of other databases in one server don't share it); see Order above. */
 export const LOG_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('placement_change_log:' || current_schema()))";
 
-/** Rows kept by a prune; a reader idle for longer than this many writes reloads. */
-export const keptRows = () => Math.max(1, Number(process.env.PLACEMENT_CHANGE_LOG_KEEP ?? 10_000));
-
 /** Writes by this process since it last pruned: a prune every tenth of the kept rows. */
 let sincePrune = 0;
 
-/** Appends the transaction's changes to the log (the last statement of every write that changed something). */
-export async function appendChanges(tx: WriteTx, dialect: Dialect): Promise<void> {
+/**
+ * Appends the transaction's changes to the log (the last statement of every write that changed
+ * something). `keep`: rows a prune keeps (Database.settings.changeLogKeep); a reader idle for longer
+ * than this many writes reloads.
+ */
+export async function appendChanges(tx: WriteTx, dialect: Dialect, keep: number): Promise<void> {
   const events = JSON.stringify(eventsOf({ ...tx.changes, providers: await providerStates(tx, tx.changes) }));
   const providers = searchProviders(tx.changes).sort((a, b) => a - b).join(',');
   const names = tx.changes.catalogue.length > 0;
   if (dialect === 'postgres') await tx.$executeRawUnsafe(LOG_LOCK_SQL);
-  const pruned = ++sincePrune >= Math.ceil(keptRows() / 10) ? await prune(tx) : null;
+  const pruned = ++sincePrune >= Math.ceil(keep / 10) ? await prune(tx, keep) : null;
   if (pruned !== null) sincePrune = 0;
   if (dialect === 'postgres') {
     await tx.$executeRaw`INSERT INTO change_log (providers, names, pruned, events) VALUES (${providers}, ${names}, ${pruned}::bigint, ${events})`;
@@ -63,8 +64,8 @@ async function providerStates(tx: Tx, c: ChangeSet): Promise<Map<number, Provide
 }
 
 /** Deletes all but the newest rows; the highest seq deleted (or above), or null when nothing was. */
-async function prune(tx: Tx): Promise<bigint | null> {
-  const [edge] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT seq FROM change_log ORDER BY seq DESC LIMIT 1 OFFSET ${keptRows() - 1}`;
+async function prune(tx: Tx, keep: number): Promise<bigint | null> {
+  const [edge] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT seq FROM change_log ORDER BY seq DESC LIMIT 1 OFFSET ${keep - 1}`;
   if (!edge) return null;
   const deleted = await tx.$executeRaw`DELETE FROM change_log WHERE seq < ${edge.seq}`;
   return deleted ? BigInt(edge.seq) - 1n : null;

@@ -19,6 +19,7 @@ import { FeedHub } from '../feed/hub.ts';
 import { watchPool } from '../observability/metrics.ts';
 import { inSpan } from '../observability/tracing.ts';
 import { requestContext } from '../log.ts';
+import { configFromEnv, type DatabaseSettings } from '../config.ts';
 
 export type Prisma = PrismaClient;
 /** What both a client and an interactive transaction offer: raw SQL and the model API. */
@@ -33,7 +34,9 @@ export interface Database {
   reader: PrismaClient;
   /** SQL statements sent so far, both connections: tests use it to prove batching. */
   stats: { statements: number };
-  /** The candidate search's world kept in memory (null when turned off: PLACEMENT_WORLD_CACHE=off). */
+  /** What it was opened with (src/config.ts): pool, timeouts, retries, world cache, change-log retention. */
+  settings: DatabaseSettings;
+  /** The candidate search's world kept in memory (null when turned off: settings.worldCache). */
   cache: WorldCache | null;
   /** PostgreSQL: tells the other replicas that a write committed (null on SQLite). */
   feed: ChangeFeed | null;
@@ -44,9 +47,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const worldCacheOn = () => process.env.PLACEMENT_WORLD_CACHE !== 'off';
-
-export const DEFAULT_DATABASE_URL = 'file:./data/placement.db';
+/** Settings from the environment, for callers that pass none (the server, the migrate CLI, scripts). */
+const fromEnv = () => configFromEnv();
 
 /** `file:relative/path` is taken relative to the working directory, as Prisma does. */
 export function sqlitePath(url: string): string {
@@ -105,19 +107,19 @@ function assertSupported(url: string): void {
  * Applies pending migrations to the database at `url`; the names applied. On PostgreSQL under an
  * advisory lock: replicas starting together never run migrations side by side.
  */
-export async function migrateDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Promise<string[]> {
+export async function migrateDatabase(url = fromEnv().databaseUrl, settings: DatabaseSettings = fromEnv().database): Promise<string[]> {
   assertSupported(url);
-  if (isPostgresUrl(url)) return withMigrationLock(url, () => applyMigrations(pgMigrationFactory(url)));
+  if (isPostgresUrl(url)) return withMigrationLock(url, settings, () => applyMigrations(pgMigrationFactory(url, settings)));
   const file = sqlitePath(url);
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   return applyMigrations(sqliteFactory(file));
 }
 
-export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Promise<Database> {
+export async function openDatabase(url = fromEnv().databaseUrl, settings: DatabaseSettings = fromEnv().database): Promise<Database> {
   assertSupported(url);
-  if (isPostgresUrl(url)) return openPostgres(url);
+  if (isPostgresUrl(url)) return openPostgres(url, settings);
   const file = sqlitePath(url);
-  await migrateDatabase(url);
+  await migrateDatabase(url, settings);
 
   const stats = { statements: 0 };
   const writer = new PrismaClient({ adapter: counting(sqliteFactory(file), stats) });
@@ -125,14 +127,15 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
   await writer.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await writer.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   await reader.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-  await seedStandardNames(writer, 'sqlite');
+  await seedStandardNames(writer, 'sqlite', settings.changeLogKeep);
   const hub = new FeedHub(reader);
   return {
     kind: 'sqlite',
     writer,
     reader,
     stats,
-    cache: worldCacheOn() ? new WorldCache(reader, 'sqlite') : null,
+    settings,
+    cache: settings.worldCache ? new WorldCache(reader, 'sqlite') : null,
     feed: null,
     memo: new AnswerMemo(),
     hub,
@@ -143,32 +146,24 @@ export async function openDatabase(url = process.env.DATABASE_URL ?? DEFAULT_DAT
   };
 }
 
-/**
- * How long a write waits for its transaction to start before answering UNAVAILABLE: for a pooled
- * connection on PostgreSQL, for the one writer connection on SQLite (which waits longer by default:
- * its writes queue in one process rather than fail over to another replica).
- */
-export const connectTimeoutMs = (kind: Database['kind']) => Number(process.env.PLACEMENT_DB_CONNECT_TIMEOUT_MS ?? (kind === 'postgres' ? 5_000 : 30_000));
-
-/** Pool and timeouts for PostgreSQL, from the environment (see README). */
-export function postgresPoolConfig(url: string): pg.PoolConfig & { schema?: string } {
+/** Pool and timeouts for PostgreSQL (see README). */
+export function postgresPoolConfig(url: string, settings: DatabaseSettings): pg.PoolConfig & { schema?: string } {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
-  const statementTimeout = Number(process.env.PLACEMENT_STATEMENT_TIMEOUT_MS ?? 30_000);
   return {
     connectionString: parsed.toString(),
-    max: Number(process.env.PLACEMENT_DB_POOL_SIZE ?? 10),
-    connectionTimeoutMillis: connectTimeoutMs('postgres'),
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectTimeoutMs.postgres,
     idleTimeoutMillis: 30_000,
     // search_path makes the hand-written SQL and the migrations land in the chosen schema.
-    options: `-c statement_timeout=${statementTimeout}${schema ? ` -c search_path=${schema}` : ''}`,
+    options: `-c statement_timeout=${settings.statementTimeoutMs}${schema ? ` -c search_path=${schema}` : ''}`,
     schema,
   };
 }
 
-function pgFactory(url: string, max?: number): SqlMigrationAwareDriverAdapterFactory {
-  const { schema, ...config } = postgresPoolConfig(url);
+function pgFactory(url: string, settings: DatabaseSettings, max?: number): SqlMigrationAwareDriverAdapterFactory {
+  const { schema, ...config } = postgresPoolConfig(url, settings);
   // A pool of our own (ended with the client) so that metrics can see the queries waiting for it.
   const pool = new pg.Pool({ ...config, ...(max ? { max } : {}) });
   watchPool(pool);
@@ -203,8 +198,8 @@ class CatalogueFriendlyPool extends pg.Pool {
 }
 
 /** The adapter the schema engine migrates PostgreSQL through. */
-export function pgMigrationFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
-  const { schema, ...pool } = postgresPoolConfig(url);
+export function pgMigrationFactory(url: string, settings: DatabaseSettings = fromEnv().database): SqlMigrationAwareDriverAdapterFactory {
+  const { schema, ...pool } = postgresPoolConfig(url, settings);
   return new PrismaPg(new CatalogueFriendlyPool(pool), { ...(schema ? { schema } : {}), disposeExternalPool: true });
 }
 
@@ -212,8 +207,8 @@ export function pgMigrationFactory(url: string): SqlMigrationAwareDriverAdapterF
  * Many stateless replicas share one PostgreSQL database. Whichever starts first migrates it while
  * holding an advisory lock, so replicas starting together never run migrations side by side.
  */
-async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
-  const { schema, ...pool } = postgresPoolConfig(url);
+async function withMigrationLock<T>(url: string, settings: DatabaseSettings, work: () => Promise<T>): Promise<T> {
+  const { schema, ...pool } = postgresPoolConfig(url, settings);
   const lock = new pg.Client({ connectionString: pool.connectionString, connectionTimeoutMillis: pool.connectionTimeoutMillis });
   await lock.connect();
   try {
@@ -225,15 +220,15 @@ async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promis
   }
 }
 
-async function openPostgres(url: string): Promise<Database> {
-  const { schema, ...pool } = postgresPoolConfig(url);
-  return withMigrationLock(url, async () => {
-    await applyMigrations(pgMigrationFactory(url));
+async function openPostgres(url: string, settings: DatabaseSettings): Promise<Database> {
+  const { schema, ...pool } = postgresPoolConfig(url, settings);
+  return withMigrationLock(url, settings, async () => {
+    await applyMigrations(pgMigrationFactory(url, settings));
     const stats = { statements: 0 };
-    const client = new PgPrismaClient({ adapter: counting(pgFactory(url), stats) }) as unknown as PrismaClient;
-    await seedStandardNames(client, 'postgres');
+    const client = new PgPrismaClient({ adapter: counting(pgFactory(url, settings), stats) }) as unknown as PrismaClient;
+    await seedStandardNames(client, 'postgres', settings.changeLogKeep);
     // The cache reads through a connection of its own (see WorldCache), and listens on another.
-    const cacheClient = worldCacheOn() ? (new PgPrismaClient({ adapter: counting(pgFactory(url, 1), stats) }) as unknown as PrismaClient) : null;
+    const cacheClient = settings.worldCache ? (new PgPrismaClient({ adapter: counting(pgFactory(url, settings, 1), stats) }) as unknown as PrismaClient) : null;
     const cache = cacheClient && new WorldCache(cacheClient, 'postgres');
     const { connectionString, connectionTimeoutMillis, options } = pool;
     const hub = new FeedHub(client);
@@ -247,6 +242,7 @@ async function openPostgres(url: string): Promise<Database> {
       writer: client,
       reader: client,
       stats,
+      settings,
       cache,
       feed,
       memo: new AnswerMemo(),

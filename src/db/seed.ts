@@ -10,7 +10,8 @@ import { catalogueChanged, isEmpty, writeContext } from './changes.ts';
 import { appendChanges } from './changeLog.ts';
 import { standardResourceClasses, standardTraits } from '../domain/standard.ts';
 
-export async function seedStandardNames(db: PrismaClient, dialect: Dialect): Promise<void> {
+/** `keep`: the change log's retention (Database.settings.changeLogKeep), for the upgrade's log row. */
+export async function seedStandardNames(db: PrismaClient, dialect: Dialect, keep: number): Promise<void> {
   await db.$transaction(async (raw) => {
     const tx = writeContext(raw, dialect === 'postgres');
     const classes = standardResourceClasses.map((name, id) => P.sql`(${id}, ${name})`);
@@ -21,6 +22,6 @@ export async function seedStandardNames(db: PrismaClient, dialect: Dialect): Pro
     if (!upgrade) return;
     for (const { name } of newClasses) catalogueChanged(tx, 'RESOURCE_CLASS', name, true);
     for (const { name } of newTraits) catalogueChanged(tx, 'TRAIT', name, true);
-    if (!isEmpty(tx.changes)) await appendChanges(tx, dialect);
+    if (!isEmpty(tx.changes)) await appendChanges(tx, dialect, keep);
   }, { timeout: 60_000 });
 }

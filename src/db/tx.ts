@@ -3,7 +3,7 @@
 // after our own read is a race the client did not cause, retried here a bounded number of times.
 import { DomainError } from '../domain/errors.ts';
 import { Prisma as P } from './generated/client.ts';
-import { connectTimeoutMs, type Database, type Tx } from './client.ts';
+import type { Database, Tx } from './client.ts';
 import { isEmpty, providersChanged, writeContext, type WriteTx } from './changes.ts';
 import { appendChanges } from './changeLog.ts';
 import type { ProviderAspect } from '../domain/changeEvents.ts';
@@ -37,8 +37,6 @@ export async function lockProviders(tx: WriteTx, ids: readonly number[], known?:
   return new Map(rows.map((r) => [Number(r.id), Number(r.generation)]));
 }
 
-export const maxRetries = () => Number(process.env.PLACEMENT_WRITE_RETRIES ?? 10);
-
 /**
  * Runs `work` in one write transaction, re-running it when it lost a race; nothing partial is kept.
  * What a committed attempt changed is in the change log, written last in the same transaction;
@@ -54,11 +52,11 @@ export async function writeTransaction<T>(db: Database, work: (tx: WriteTx) => P
           const wtx = writeContext(tx, db.kind === 'postgres');
           const done = await work(wtx);
           logged = !isEmpty(wtx.changes);
-          if (logged) await appendChanges(wtx, db.kind);
+          if (logged) await appendChanges(wtx, db.kind, db.settings.changeLogKeep);
           return done;
         },
         // A transaction that could not start in time (Prisma's P2028) never ran: UNAVAILABLE, see unavailable.ts.
-        { timeout: 30_000, maxWait: connectTimeoutMs(db.kind) },
+        { timeout: 30_000, maxWait: db.settings.connectTimeoutMs[db.kind] },
       );
       if (logged) {
         db.feed?.announce();
@@ -71,7 +69,7 @@ export async function writeTransaction<T>(db: Database, work: (tx: WriteTx) => P
       // A CONCURRENT_UPDATE storm shows as these lines (and the counter) before clients see it.
       const reason = err instanceof LostRace ? 'lost_race' : isTransientConflict(err) ? 'transient_conflict' : 'consumer_created';
       metrics.writeRetries.inc({ reason });
-      const giveUp = attempt >= maxRetries();
+      const giveUp = attempt >= db.settings.writeRetries;
       log('warn', giveUp ? 'write transaction kept losing races; answering CONCURRENT_UPDATE' : 'write transaction lost a race; running it again', { reason, attempt: attempt + 1 });
       if (giveUp) {
         throw new DomainError('CONCURRENT_UPDATE', `Another writer kept changing the same providers; gave up after ${attempt + 1} attempts`);
