@@ -137,7 +137,10 @@ async function loadAll(t: Target, w: Workload): Promise<number> {
   let batch: ProviderSpec[] = [];
   for (const p of w.providers()) {
     batch.push(p);
-    if (batch.length === LOAD_BATCH) batches.push(batch), (batch = []);
+    if (batch.length === LOAD_BATCH) {
+      batches.push(batch);
+      batch = [];
+    }
   }
   if (batch.length) batches.push(batch);
   // A tree may straddle two batches, so nested batches go in order; flat ones in parallel.
@@ -286,10 +289,10 @@ function targets(): string {
       lines.push(`| ${s} | ${target} | ${a} vs ${b}: ${ratio}×${absolute ? `; ${absolute[0]}` : ''} | ${met ? 'yes' : 'no'} |`);
     };
     const p50 = fig(ours, 'candidates latency ms (memo off)');
-    row('candidates p50 ≥ 10×, memo off' + (s === 'flat' ? ' (≤ 7 ms)' : ''), p50, fig(ref, 'candidates latency ms (memo off)'), 10, true, s === 'flat' ? [`${p50} ms`, p50 <= 7] : undefined);
+    row(`candidates p50 ≥ 10×, memo off${s === 'flat' ? ' (≤ 7 ms)' : ''}`, p50, fig(ref, 'candidates latency ms (memo off)'), 10, true, s === 'flat' ? [`${p50} ms`, p50 <= 7] : undefined);
     row('candidates c10 req/s ≥ 10×, memo off', fig(ours, 'candidates c10 req/s (memo off)'), fig(ref, 'candidates c10 req/s (memo off)'), 10);
     const c60 = fig(ours, 'one-step claims/s c60');
-    row(`one-step claims/s c60 ≥ ${s === 'flat' ? 50 : 20}× reference claims/s c10` + (s === 'flat' ? ' (≥ 400/s)' : ''), c60, fig(ref, 'two-step claims/s c10'), s === 'flat' ? 50 : 20, false, s === 'flat' ? [`${c60}/s`, c60 >= 400] : undefined);
+    row(`one-step claims/s c60 ≥ ${s === 'flat' ? 50 : 20}× reference claims/s c10${s === 'flat' ? ' (≥ 400/s)' : ''}`, c60, fig(ref, 'two-step claims/s c10'), s === 'flat' ? 50 : 20, false, s === 'flat' ? [`${c60}/s`, c60 >= 400] : undefined);
     row('sequential one-step claims/s ≥ 10× reference sequential claims/s', fig(ours, 'one-step claims/s c1'), fig(ref, 'two-step claims/s c1'), 10);
     const [rss, refRss] = [fig(ours, 'peak RSS MiB per process'), fig(ref, 'peak RSS MiB per process')];
     lines.push(`| ${s} | peak RSS per replica ≤ 2× the reference's largest process | ${rss} vs ${refRss} MiB: ${Math.round((rss / refRss) * 10) / 10}× | ${rss <= 2 * refRss ? 'yes' : 'no'} |`);
@@ -334,7 +337,10 @@ try {
       const reference = new RestTarget(url);
       if (pid) memory.watch(reference.name, [pid]);
       await measure(reference, workload, name);
-      if (referencePid) await stopReference(referencePid), (referencePid = undefined);
+      if (referencePid) {
+        await stopReference(referencePid);
+        referencePid = undefined;
+      }
       else await new Reference(url).reset();
     }
     // Every scenario on fresh servers and an empty database (a --target must be emptied by hand).

@@ -45,7 +45,7 @@ for (let i = Number(values.start); i < cases; i++) {
   for (const req of c.requests) {
     requests++;
     const { limit, ...unlimited } = req;
-    let expected;
+    let expected: Awaited<ReturnType<typeof ref.candidates>>;
     try {
       expected = await ref.candidates(unlimited);
     } catch (err) {

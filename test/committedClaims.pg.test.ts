@@ -5,7 +5,7 @@
 // are OK or NO_CANDIDATE (UNAVAILABLE too before the claim pipeline); then, step by step, a claim
 // that commits while other claims wait behind locks (issue 11: it answered UNAVAILABLE, yet held).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';

@@ -7,7 +7,7 @@
 // beyond the test, so only the NOTIFY wake-up can deliver in time. The expectation is computed here
 // from the change_log rows, independently of the server's filter code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { collectChanges, type Collector, type Received } from './sse.ts';

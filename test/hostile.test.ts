@@ -71,7 +71,9 @@ const printed: string[] = [];
 function capturingConsole() {
   printed.length = 0;
   const spies = (['log', 'error', 'warn', 'info', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void printed.push(a.map(String).join(' '))));
-  return () => spies.forEach((s) => s.mockRestore());
+  return () => {
+    for (const s of spies) s.mockRestore();
+  };
 }
 
 describe('hostile input', () => {

@@ -84,7 +84,7 @@ describe('cursors', () => {
   });
 
   it('a forged one is BAD_VALUE naming the argument', async () => {
-    for (const forged of ['5', b64url('cursor:x'), b64url('cursor:1e3'), b64url('cursor:-1'), b64url('cursor:99999999999999999999'), b64('cursor:1') + '=', b64url('cursor:01'), '%%%', 'A'.repeat(100_000)]) {
+    for (const forged of ['5', b64url('cursor:x'), b64url('cursor:1e3'), b64url('cursor:-1'), b64url('cursor:99999999999999999999'), `${b64('cursor:1')}=`, b64url('cursor:01'), '%%%', 'A'.repeat(100_000)]) {
       for (const field of ['resourceProviders', 'traits']) {
         const res = await h.gql(`query($c: String) { ${field}(after: $c) { totalCount } }`, { c: forged });
         expect(res.errors?.[0].extensions, `${field} ${forged.slice(0, 30)}`).toEqual({ code: 'BAD_VALUE', argumentPath: 'after' });

@@ -27,7 +27,7 @@ async function refused(query: string, variables: Record<string, unknown>) {
 
 describe('provider names', () => {
   it('accepts 200 characters of any script and refuses 201', async () => {
-    const name = 'ñ字🙂'.repeat(66) + 'xx'; // 200 code points, some outside the BMP
+    const name = `${'ñ字🙂'.repeat(66)}xx`; // 200 code points, some outside the BMP
     expect([...name]).toHaveLength(200);
     expect((await h.ok(createProvider, { name })).createResourceProvider.resourceProvider.name).toBe(name);
     await refused(createProvider, { name: 'y'.repeat(201) });
@@ -36,11 +36,11 @@ describe('provider names', () => {
 
 describe('resource class and trait names', () => {
   it('accepts 255 characters and refuses 256', async () => {
-    const longest = 'CUSTOM_' + 'A'.repeat(248);
+    const longest = `CUSTOM_${'A'.repeat(248)}`;
     expect((await h.ok(createClass, { name: longest })).createResourceClass.resourceClass.name).toBe(longest);
     expect((await h.ok(createTrait, { name: longest })).ensureTrait.created).toBe(true);
-    await refused(createClass, { name: longest + 'B' });
-    await refused(createTrait, { name: longest + 'B' });
+    await refused(createClass, { name: `${longest}B` });
+    await refused(createTrait, { name: `${longest}B` });
   });
 
   it.each(['CUSTOM_', 'CUSTOM_a', 'CUSTOM_A-B', 'CUSTOM_Ä', 'custom_A', ' CUSTOM_A'])('refuses %j', async (name) => {
@@ -56,8 +56,8 @@ describe('consumers', () => {
     const longest = 'p'.repeat(255);
     const ok = await h.ok(claim, claimWith(1, longest, longest, 'INSTANCE'));
     expect(ok.setAllocations.consumers[0]).toEqual({ projectId: longest, userId: longest, consumerType: 'INSTANCE' });
-    await refused(claim, claimWith(2, longest + 'p', 'u', 'INSTANCE'));
-    await refused(claim, claimWith(3, 'p', longest + 'u', 'INSTANCE'));
+    await refused(claim, claimWith(2, `${longest}p`, 'u', 'INSTANCE'));
+    await refused(claim, claimWith(3, 'p', `${longest}u`, 'INSTANCE'));
     await refused(claim, claimWith(4, '', 'u', 'INSTANCE'));
     await refused(claim, claimWith(5, 'p', '', 'INSTANCE'));
   });

@@ -8,7 +8,7 @@ import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 
-class Proxy {
+class TcpProxy {
   private server?: net.Server;
   private sockets = new Set<net.Socket>();
   constructor(private target: { host: string; port: number }) {}
@@ -36,7 +36,7 @@ class Proxy {
 
 let td: TestDatabase;
 let db: Database;
-let proxy: Proxy;
+let proxy: TcpProxy;
 let port: number;
 let app: ReturnType<typeof createApp>;
 const gql = async (query: string) =>
@@ -45,7 +45,7 @@ const gql = async (query: string) =>
 beforeAll(async () => {
   td = await openTestDatabase(); // migrated schema of our own
   const direct = new URL(td.url);
-  proxy = new Proxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  proxy = new TcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
   port = await proxy.open();
   const viaProxy = new URL(td.url);
   viaProxy.port = String(port);

@@ -4,7 +4,7 @@
 // middle of a claim storm. Afterwards the database must hold no oversubscription, no half-written
 // consumer, consistent generations and usages, and every failure must be a clean, classified one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';
@@ -116,7 +116,7 @@ describe('three replicas on one PostgreSQL database', () => {
     const gen = async (uuid: string) => (await sql.query(`SELECT generation FROM resource_providers WHERE uuid = $1`, [uuid])).rows[0].generation as number;
     const work: Promise<[string, string]>[] = [];
     // 4 moves: a tree-0 consumer's allocations go to a new migration consumer on tree 1 (no room there: it is full) or back to tree 0.
-    tree0.slice(0, 4).forEach((c, i) =>
+    for (const [i, c] of tree0.slice(0, 4).entries())
       work.push(
         post(replicas[i % 3].url, `mutation($i: SetAllocationsBatchInput!) { setAllocationsBatch(input: $i) { consumers { uuid } } }`, {
           i: {
@@ -126,8 +126,7 @@ describe('three replicas on one PostgreSQL database', () => {
             ],
           },
         }).then((r) => ['moves', r.code]),
-      ),
-    );
+      );
     // 20 new claims on tree 0 (room: 8 VCPU, minus what the moves keep).
     for (let i = 0; i < 20; i++) work.push(post(replicas[i % 3].url, CLAIM, claim(u(30_000 + i), [[numa(0, i % 2), 'VCPU', 1], [SHARED, 'DISK_GB', 5]])).then((r) => ['claims2', r.code]));
     // Inventory updates with the generation seen before the storm, and deletes of MEMORY_MB (unused) and VCPU (in use).

@@ -14,7 +14,9 @@ import { STAMP, staleReason } from '../scripts/build-if-stale.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 /** A project whose inputs all date from 1970 + 1e6 s; `at` sets a file's modification time (epoch seconds). */
 function project(): { dir: string; at: (file: string, seconds: number) => void } {

@@ -8,7 +8,7 @@
 // OK, the rest UNAVAILABLE; two-step 3x60 passed warm but gave 51 UNAVAILABLE as the first storm
 // after start).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
 import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';

@@ -51,7 +51,7 @@ const cases: [string, string, Record<string, unknown>, string][] = [
   ['NUL in a candidates trait', `query($t: String!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], requiredTraits: [$t]}]}) { providerSummaries { uuid } } }`, { t: NUL }, '$t'],
   ['NUL in a cursor', `query($c: String) { traits(after: $c) { totalCount } }`, { c: NUL }, '$c'],
   ['NUL in a global id', `query($id: ID!) { node(id: $id) { id } }`, { id: NUL }, '$id'],
-  ['NUL in a key of an input object', CREATE, { i: { name: 'x', ['na\u0000me']: 'y' } }, 'key of variable $i'],
+  ['NUL in a key of an input object', CREATE, { i: { name: 'x', 'na\u0000me': 'y' } }, 'key of variable $i'],
   ['NUL in a literal', `mutation { createResourceProvider(input: {name: "a\\u0000b"}) { resourceProvider { name } } }`, {}, 'Argument input.name'],
   ['NUL in a literal list', `{ traits(filter: {names: ["A", "B\\u0000"]}) { totalCount } }`, {}, 'Argument filter.names'],
   ['NUL in a default value', `query($p: String = "\\u0000") { usages(projectId: $p) { consumerCount } }`, {}, 'Default value of $p'],

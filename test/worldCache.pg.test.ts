@@ -53,7 +53,15 @@ function heldWriter(db: Database, host: string, gen: number, total: number) {
     },
     { timeout: 60_000 },
   );
-  return { written, append: () => (step(), appended), commit: () => (release(), committed) };
+  const append = () => {
+    step();
+    return appended;
+  };
+  const commit = () => {
+    release();
+    return committed;
+  };
+  return { written, append, commit };
 }
 
 describe('world cache on PostgreSQL replicas', () => {

@@ -17,7 +17,7 @@ let err = '';
 const waiters: ((s: any) => void)[] = [];
 child.stderr!.on('data', (c: Buffer) => {
   err += c.toString();
-  let i;
+  let i: number;
   while ((i = err.indexOf('\n')) >= 0) {
     const line = err.slice(0, i); err = err.slice(i + 1);
     if (line.startsWith('MEMSTATS ')) waiters.shift()?.(JSON.parse(line.slice(9)));

@@ -19,10 +19,10 @@ let err = '';
 const waiters: ((s: string) => void)[] = [];
 child.stderr!.on('data', (c: Buffer) => {
   err += c.toString();
-  let i;
+  let i: number;
   while ((i = err.indexOf('\n')) >= 0) {
     const line = err.slice(0, i); err = err.slice(i + 1);
-    if (line.startsWith('MEMSTATS ')) waiters.shift()?.(line.slice(9)); else process.stderr.write(line + '\n');
+    if (line.startsWith('MEMSTATS ')) waiters.shift()?.(line.slice(9)); else process.stderr.write(`${line}\n`);
   }
 });
 const url = await new Promise<string>((resolve) => { let out = ''; child.stdout!.on('data', (c: Buffer) => { out += c; const m = /"url":"([^"]+)"/.exec(out); if (m) resolve(m[1]); }); });

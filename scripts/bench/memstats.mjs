@@ -19,5 +19,5 @@ process.on('SIGUSR2', () => {
   const before = snap();
   let after;
   if (globalThis.gc) { globalThis.gc(); after = snap(); }
-  process.stderr.write('MEMSTATS ' + JSON.stringify({ cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, gcMs, gcs, hwm: Math.round(kb('VmHWM')), rssAnon: Math.round(kb('RssAnon')), rssFile: Math.round(kb('RssFile')), before, afterGc: after }) + '\n');
+  process.stderr.write(`MEMSTATS ${JSON.stringify({ cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, gcMs, gcs, hwm: Math.round(kb('VmHWM')), rssAnon: Math.round(kb('RssAnon')), rssFile: Math.round(kb('RssFile')), before, afterGc: after })}\n`);
 });

@@ -86,6 +86,7 @@ export function createAuthenticator(s: AuthSettings): Authenticator {
     if (token === null) return null;
     try {
       // A token without `exp` would never expire: refuse it, and any that lives longer than allowed.
+      // biome-ignore lint/suspicious/noExplicitAny: jose's overloads take a key or a key set; `key` is one of them
       const { payload } = await jwtVerify(token, key as any, { algorithms, issuer: s.issuer, audience: s.audience, requiredClaims: ['exp'] });
       const now = Math.floor(Date.now() / 1000);
       // From issue, or from now when `iat` is missing or lies ahead (which would shorten it).

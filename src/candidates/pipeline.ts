@@ -12,7 +12,7 @@ import { expectGeneration, lockProviders, LostRace, writeTransaction } from '../
 import { heldClaim, type ClaimSent } from '../db/claimReplay.ts';
 import { validate, writeAllocations, type ConsumerAllocations } from '../db/allocations.ts';
 import { consumersByUuid, inventoriesOf, providersByUuid, usagesOf, type ConsumerRow } from '../db/reads.ts';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { causes, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { CandidatesRequest } from '../domain/candidates/request.ts';
 import type { Candidate } from '../domain/candidates/search.ts';
 import { fits, type WorldProvider } from '../domain/candidates/world.ts';
@@ -117,7 +117,9 @@ export class ClaimPipeline {
         while (n < Math.min(MAX_BATCH, this.queue.length) && isWrite(this.queue[n].job) === kind) n++;
         const batch = this.queue.splice(0, n);
         // run() answers every claim; should it fail itself, no claim may be left waiting for ever.
-        await this.run(batch).catch((err) => batch.forEach((w) => w.reject(err)));
+        await this.run(batch).catch((err) => {
+          for (const w of batch) w.reject(err);
+        });
       }
     } finally {
       this.running = false;
@@ -248,7 +250,7 @@ export class ClaimPipeline {
       // What recheck did (consumers read, providers locked, capacity checked) writeAllocations need not do again.
       const providers = new Map<string, { id: number; generation: number }>();
       for (const p of picks.values()) {
-        p.candidate.allocations.forEach((a, i) => providers.set(p.view.allocations[i].providerUuid, { id: a.rp, generation: locked.get(a.rp)! }));
+        for (const [i, a] of p.candidate.allocations.entries()) providers.set(p.view.allocations[i].providerUuid, { id: a.rp, generation: locked.get(a.rp)! });
       }
       try {
         await writeAllocations(
@@ -343,8 +345,7 @@ export class ClaimPipeline {
 
 /** Prisma's "could not start a transaction in time" (P2028): every connection was busy, or none could be made. */
 function couldNotStart(err: unknown): boolean {
-  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) if (/Unable to start a transaction in the given time/.test(String(e.message ?? ''))) return true;
-  return false;
+  return causes(err).some((e) => /Unable to start a transaction in the given time/.test(String(e.message ?? '')));
 }
 
 function add(into: Map<number, Map<string, number>>, rp: number, rc: string, amount: number): void {

@@ -1,6 +1,5 @@
 // A provider's aggregate memberships: aggregates are bare uuids, created on first use.
 import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
 import type { WriteTx } from './changes.ts';
 import { parse, schemas } from '../domain/names.ts';
 import { bumpProviderGeneration, expectGeneration } from './tx.ts';

@@ -2,7 +2,6 @@
 // question asked again before anything changed gets the same answer without searching again.
 // A token names one committed state and never comes back once anything changed, so an entry under
 // an old token is simply never asked for again and ages out.
-import type { Tx } from './client.ts';
 import { metrics } from '../observability/metrics.ts';
 
 /** Answers kept; each can be large (thousands of candidates). */

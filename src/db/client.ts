@@ -175,6 +175,7 @@ function pgFactory(url: string, settings: DatabaseSettings, max?: number): SqlMi
  * which the pg driver adapter (7.10) cannot map; they hold one-letter codes, so they are handed
  * over as text. Only the migration engine's connections go through this pool.
  */
+// biome-ignore-start lint/suspicious/noExplicitAny: pg's overloaded query/connect signatures; this wrapper only passes its arguments through
 class CatalogueFriendlyPool extends pg.Pool {
   private static fix<T>(result: T): T {
     for (const r of Array.isArray(result) ? result : [result]) for (const f of (r as pg.QueryResult)?.fields ?? []) if (f.dataTypeID === 18) f.dataTypeID = 25;
@@ -196,6 +197,7 @@ class CatalogueFriendlyPool extends pg.Pool {
     });
   }
 }
+// biome-ignore-end lint/suspicious/noExplicitAny: pg's overloaded signatures
 
 /** The adapter the schema engine migrates PostgreSQL through. */
 export function pgMigrationFactory(url: string, settings: DatabaseSettings = fromEnv().database): SqlMigrationAwareDriverAdapterFactory {

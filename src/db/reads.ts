@@ -190,7 +190,10 @@ export async function packedTreesOf(db: Tx, rootIds: readonly number[]): Promise
     rootUuid: '',
   }));
   const uuidOf = new Map(rows.map((p) => [p.id, p.uuid]));
-  for (const p of rows) (p.parentUuid = p.parentId === null ? null : (uuidOf.get(p.parentId) ?? null)), (p.rootUuid = uuidOf.get(p.rootId) ?? '');
+  for (const p of rows) {
+    p.parentUuid = p.parentId === null ? null : (uuidOf.get(p.parentId) ?? null);
+    p.rootUuid = uuidOf.get(p.rootId) ?? '';
+  }
   return rows.sort((a, b) => a.id - b.id);
 }
 

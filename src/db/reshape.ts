@@ -2,7 +2,6 @@
 // Order matters so that only the final state is judged: add/update inventory first (allocations
 // may move onto new classes), then rewrite allocations against it, then remove dropped inventory,
 // which must by then have no allocations left.
-import type { Tx } from './client.ts';
 import type { WriteTx } from './changes.ts';
 import type { InventoryInput } from '../domain/inventory.ts';
 import { assertUnique } from '../domain/names.ts';

@@ -3,7 +3,7 @@
 // after our own read is a race the client did not cause, retried here a bounded number of times.
 import { DomainError } from '../domain/errors.ts';
 import { Prisma as P } from './generated/client.ts';
-import type { Database, Tx } from './client.ts';
+import type { Database } from './client.ts';
 import { isEmpty, providersChanged, writeContext, type WriteTx } from './changes.ts';
 import { appendChanges } from './changeLog.ts';
 import type { ProviderAspect } from '../domain/changeEvents.ts';

@@ -13,11 +13,17 @@ const PATTERNS = [
   /Unable to start a transaction in the given time|cannot be executed on an expired transaction/,
 ];
 
+/** An error and the errors it wraps (`cause`), a few levels deep: drivers wrap the database's own. */
+type Wrapped = { cause?: unknown; code?: unknown; message?: unknown; kind?: unknown; meta?: unknown };
+export function causes(err: unknown): Wrapped[] {
+  const out: Wrapped[] = [];
+  for (let e = err as Wrapped | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as Wrapped | undefined, depth++) out.push(e);
+  return out;
+}
+
 export function isDatabaseUnavailable(err: unknown): boolean {
   const parts: string[] = [];
-  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
-    parts.push(String(e.code ?? ''), String(e.message ?? ''), String(e.kind ?? ''), JSON.stringify(e.meta ?? ''));
-  }
+  for (const e of causes(err)) parts.push(String(e.code ?? ''), String(e.message ?? ''), String(e.kind ?? ''), JSON.stringify(e.meta ?? ''));
   const text = parts.join(' ');
   return PATTERNS.some((p) => p.test(text));
 }

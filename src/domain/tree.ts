@@ -73,7 +73,11 @@ export function subtreeTotals<T extends { id: number; parentId: number | null }>
   const sums = new Map<number, Map<string, ClassTotals>>(rows.map((r) => [r.id, new Map()]));
   const add = (into: Map<string, ClassTotals>, c: Omit<ClassTotals, 'resourceClass'> & { resourceClass: string }) => {
     const t = into.get(c.resourceClass);
-    if (t) (t.capacity += c.capacity), (t.used += c.used), (t.free += c.free);
+    if (t) {
+      t.capacity += c.capacity;
+      t.used += c.used;
+      t.free += c.free;
+    }
     else into.set(c.resourceClass, { ...c });
   };
   for (const h of holdings) {

@@ -8,9 +8,9 @@ export type Where = () => string;
 
 export interface InputVisitor {
   /** A string value, or the key of an object in the variables. Return true to stop the walk. */
-  string?(value: string, where: Where, node?: ASTNode): boolean | void;
+  string?(value: string, where: Where, node?: ASTNode): boolean | undefined;
   /** A list of `length` items. Return true to stop the walk. */
-  list?(length: number, where: Where, node?: ASTNode): boolean | void;
+  list?(length: number, where: Where, node?: ASTNode): boolean | undefined;
 }
 
 /** The literals of the document, located by argument (or variable default) and input field. */

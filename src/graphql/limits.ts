@@ -8,7 +8,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import type { Limits } from '../config.ts';
-import { walkDocument, walkVariables } from './inputs.ts';
+import { walkDocument, walkVariables, type InputVisitor } from './inputs.ts';
 
 const LIMIT_MESSAGE = /(limit of \d+ exceeded|Token limit|limit exceeded)/i;
 
@@ -73,9 +73,9 @@ function nestingGuard(l: Limits): Plugin {
  */
 function listItemsLimit(l: Limits): Plugin {
   const inDocuments = new WeakMap<DocumentNode, number>();
-  const count = (walk: typeof walkDocument | typeof walkVariables, input: any, from: number) => {
+  const count = (walk: (input: never, visitor: InputVisitor) => void, input: unknown, from: number) => {
     let n = from;
-    walk(input, { list: (length) => (n += length) > l.listItems });
+    walk(input as never, { list: (length) => (n += length) > l.listItems });
     return n;
   };
   const check = ({ args, setResultAndStopExecution }: Parameters<NonNullable<Plugin['onExecute']>>[0] | Parameters<NonNullable<Plugin['onSubscribe']>>[0]) => {

@@ -73,7 +73,7 @@ async function loadChildPages(db: Tx, keys: readonly string[]) {
   const pages = new Map<string, reads.ProviderRow[]>();
   for (const [rest, { window, parents }] of windows) {
     const rows = await reads.childPagesOf(db, parents, window);
-    reads.groupBy(parents, rows, (r) => r.parentId!).forEach((page, i) => pages.set(`${parents[i]}${rest}`, page.map(({ rn: _, ...row }) => row)));
+    for (const [i, page] of reads.groupBy(parents, rows, (r) => r.parentId!).entries()) pages.set(`${parents[i]}${rest}`, page.map(({ rn: _, ...row }) => row));
   }
   return keys.map((k) => pages.get(k)!);
 }

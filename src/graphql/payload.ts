@@ -83,7 +83,11 @@ class TxReads {
 }
 
 const txReads = new WeakMap<Tx, TxReads>();
-const readsIn = (tx: Tx) => txReads.get(tx) ?? (txReads.set(tx, new TxReads(tx)), txReads.get(tx)!);
+function readsIn(tx: Tx): TxReads {
+  let reads = txReads.get(tx);
+  if (!reads) txReads.set(tx, (reads = new TxReads(tx)));
+  return reads;
+}
 
 /** Rows one write transaction read for its payload, primed into the request's loaders after the commit. */
 class Snapshot {

@@ -14,7 +14,7 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 const deepList = new RawJson('['.repeat(100_000) + ']'.repeat(100_000));
-const deepObject = new RawJson('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000));
+const deepObject = new RawJson(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
 
 const v = (label: string, value: unknown): Bad => ({ label, value });
 const lit = (label: string, literal: string): Bad => ({ label, literal });

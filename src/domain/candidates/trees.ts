@@ -69,7 +69,10 @@ export function selectWorld(
   for (let i = 0; i < trees.roots.length; i++) {
     if (maxRoots !== undefined && direct === maxRoots) break;
     const root = trees.roots[(first + i) % trees.roots.length];
-    if (trees.members.get(root)!.some(hasRoom)) roots.add(root), direct++;
+    if (trees.members.get(root)!.some(hasRoom)) {
+      roots.add(root);
+      direct++;
+    }
   }
   for (const id of trees.sharing) {
     if (!hasRoom(id)) continue;

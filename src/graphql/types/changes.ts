@@ -2,7 +2,7 @@
 // Events come from this process's hub (src/feed/hub.ts), in the change log's order.
 import { uuidOf } from '../globalIds.ts';
 import { builder, subscriptionScopes } from '../builder.ts';
-import { CHANGE_KINDS, PROVIDER_ASPECTS, type ChangeEvent as Event } from '../../domain/changeEvents.ts';
+import { CHANGE_KINDS, type PROVIDER_ASPECTS, type ChangeEvent as Event } from '../../domain/changeEvents.ts';
 import { changeMatcher } from '../../domain/changeFilter.ts';
 import { parse, schemas } from '../../domain/names.ts';
 import { parseCursor } from '../../feed/cursor.ts';
@@ -74,7 +74,7 @@ const ChangeFilter = builder.inputType('ChangeFilter', {
 });
 
 const uuids = (list: readonly string[] | null | undefined, field: 'providerUuids' | 'rootUuids' | 'consumerUuids') =>
-  list && list.map((x, i) => parse(schemas.uuid, uuidOf(x, field === 'consumerUuids' ? 'Consumer' : 'ResourceProvider', `filter.${field}[${i}]`), `filter.${field}[${i}]`));
+  list?.map((x, i) => parse(schemas.uuid, uuidOf(x, field === 'consumerUuids' ? 'Consumer' : 'ResourceProvider', `filter.${field}[${i}]`), `filter.${field}[${i}]`));
 
 builder.subscriptionFields((t) => ({
   changes: t.field({

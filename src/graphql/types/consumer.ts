@@ -142,6 +142,7 @@ async function queuedWrite(ctx: Context, info: GraphQLResolveInfo, writes: Consu
 const consumersPayload = {
   name: 'SetAllocationsPayload',
   description: 'The consumers written.',
+  // biome-ignore lint/suspicious/noExplicitAny: a payload shape shared by several relayMutationFields; Pothos types its field builder per field
   outputFields: (t: any) => ({
     consumers: t.field({
       type: [ConsumerRef],

@@ -49,6 +49,7 @@ export const InventoryInput = builder.inputType('InventoryInput', {
 const payload = (name: string, description: string) => ({
   name,
   description,
+  // biome-ignore lint/suspicious/noExplicitAny: a payload shape shared by several relayMutationFields; Pothos types its field builder per field
   outputFields: (t: any) => ({
     resourceProvider: t.field({ type: ProviderRef, description: 'The provider after the write, with its new generation.', resolve: (p: ProviderRow) => p.uuid }),
   }),

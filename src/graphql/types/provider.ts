@@ -141,6 +141,7 @@ builder.queryFields((t) => ({
 const providerPayload = (name: string, description: string) => ({
   name,
   description,
+  // biome-ignore lint/suspicious/noExplicitAny: a payload shape shared by several relayMutationFields; Pothos types its field builder per field
   outputFields: (t: any) => ({
     resourceProvider: t.field({ type: ProviderRef, description: 'The provider as it is after the write.', resolve: (p: ProviderRow) => p.uuid }),
   }),

@@ -40,6 +40,7 @@ const nameInput = (description: string) => ({
 const classPayload = (name: string, description: string, withCreated = false) => ({
   name,
   description,
+  // biome-ignore lint/suspicious/noExplicitAny: a payload shape shared by several relayMutationFields; Pothos types its field builder per field
   outputFields: (t: any) => ({
     resourceClass: t.field({ type: ResourceClass, description: 'The resource class.', resolve: (r: { resourceClass: ResourceClassRow }) => r.resourceClass }),
     ...(withCreated ? { created: t.boolean({ description: 'False when the class already existed.', resolve: (r: { created: boolean }) => r.created }) } : {}),
