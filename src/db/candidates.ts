@@ -7,6 +7,7 @@ import type { Tx } from './client.ts';
 import { assertNamesKnown, namesUsed, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { SHARING_TRAIT, type Stock, type World, type WorldProvider } from '../domain/candidates/world.ts';
 import { classIds, joinConditions, numbers, traitIds } from './reads.ts';
+import { fitsSql } from './fitSql.ts';
 
 /** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 10_000;
@@ -38,10 +39,7 @@ async function relevantRoots(
   // allocations index, so a walk over roots can stop as soon as it has enough.
   const fitsOne = joinConditions(
     [...asks.values()].map(
-      ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc}
-        AND COALESCE((SELECT SUM(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = ${rc}), 0)
-          + ${amount} <= (i.total - i.reserved) * i.allocation_ratio
-        AND i.min_unit <= ${amount} AND i.max_unit >= ${amount} AND ${amount} % i.step_size = 0)`,
+      ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc} AND ${fitsSql(rc, amount)})`,
     ),
     'OR',
   );

@@ -3,7 +3,8 @@
 // of its providers has room for one requested (class, amount), or when a sharing provider with
 // such room shares an aggregate with it. A limited request walks roots in order and stops early.
 import type { CandidatesRequest } from './request.ts';
-import { fits, SHARING_TRAIT, type World, type WorldProvider } from './world.ts';
+import { fits } from '../inventory.ts';
+import { SHARING_TRAIT, type World, type WorldProvider } from './world.ts';
 
 /** Tree and aggregate structure of a world, by provider id; valid until a tree, trait or aggregate changes. */
 export interface WorldTrees {
@@ -58,7 +59,7 @@ export function selectWorld(
     const p = providers.get(id)!;
     return asks.some(([rc, amount]) => {
       const s = p.stock.get(rc);
-      return s !== undefined && fits(s, amount);
+      return s !== undefined && fits(s, s.used, amount);
     });
   };
 

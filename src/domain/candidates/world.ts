@@ -1,7 +1,7 @@
 // What the candidate search reads: the providers that can matter to one request, whole trees at a
 // time, with their traits, aggregates and inventories (with current usage). The persistence layer
 // fills it with a few set-based reads; the search itself never touches a database.
-import { capacity, type InventoryValues } from '../inventory.ts';
+import type { InventoryValues } from '../inventory.ts';
 
 export interface Stock extends InventoryValues {
   /** Sum of all allocations of this class on this provider. */
@@ -29,11 +29,6 @@ export interface World {
 }
 
 export const SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE';
-
-/** Whether `amount` more of a class fits: capacity left, min_unit, max_unit and step_size. */
-export function fits(s: Stock, amount: number): boolean {
-  return s.used + amount <= capacity(s) && amount >= s.minUnit && amount <= s.maxUnit && amount % s.stepSize === 0;
-}
 
 /** Lookups derived once per search, each only when the request needs it: by uuid, by aggregate, sharing providers and their anchors. */
 export class WorldIndex {
