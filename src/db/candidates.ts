@@ -55,7 +55,8 @@ async function relevantRoots(
         WHERE p.root_provider_id = r.id AND i.resource_provider_id = p.id AND i.resource_class_id IN (${classes}) AND (${fitsOne}))
       ORDER BY r.id ${maxRoots === undefined ? P.empty : P.sql`LIMIT ${maxRoots}`}`,
   );
-  // ...and the trees of sharing providers with room and of everything they share an aggregate with.
+  // ...and the trees sharing providers with room reach: sharingReach (src/domain/candidates/world.ts)
+  // in SQL, held equal to it by test/sharingReach.test.ts.
   const shared = numbers(
     await db.$queryRaw<{ root: number }[]>`
       SELECT DISTINCT p2.root_provider_id AS root

@@ -1,10 +1,11 @@
 // The trees a request can use, chosen in memory from a whole world held by a cache: the twin of
-// the database's root walk (src/db/candidates.ts), with the same answer. A tree matters when one
-// of its providers has room for one requested (class, amount), or when a sharing provider with
-// such room shares an aggregate with it. A limited request walks roots in order and stops early.
+// the database's root walk (src/db/candidates.ts), held to the same answer by
+// test/sharingReach.test.ts. A tree matters when one of its providers has room for one requested
+// (class, amount), or when a sharing provider with such room reaches it (sharingReach). A limited
+// request walks roots in order and stops early.
 import type { CandidatesRequest } from './request.ts';
 import { fits } from '../inventory.ts';
-import { SHARING_TRAIT, type World, type WorldProvider } from './world.ts';
+import { isSharing, sharingReach, type World, type WorldProvider } from './world.ts';
 
 /** Tree and aggregate structure of a world, by provider id; valid until a tree, trait or aggregate changes. */
 export interface WorldTrees {
@@ -29,7 +30,7 @@ export function indexTrees(providers: ReadonlyMap<number, WorldProvider>): World
     if (p.parentId === null) trees.roots.push(p.id);
     push(trees.members, p.rootId, p.id);
     for (const a of p.aggregates) push(trees.byAggregate, a, p.id);
-    if (p.traits.has(SHARING_TRAIT)) trees.sharing.push(p.id);
+    if (isSharing(p)) trees.sharing.push(p.id);
   }
   return trees;
 }
@@ -37,7 +38,7 @@ export function indexTrees(providers: ReadonlyMap<number, WorldProvider>): World
 /** Whether a change from `a` to `b` leaves the tree and aggregate structure as it was. */
 export function sameStructure(a: WorldProvider, b: WorldProvider): boolean {
   const sameSet = (x: ReadonlySet<string>, y: ReadonlySet<string>) => x.size === y.size && [...x].every((v) => y.has(v));
-  return a.parentId === b.parentId && a.rootId === b.rootId && sameSet(a.aggregates, b.aggregates) && a.traits.has(SHARING_TRAIT) === b.traits.has(SHARING_TRAIT);
+  return a.parentId === b.parentId && a.rootId === b.rootId && sameSet(a.aggregates, b.aggregates) && isSharing(a) === isSharing(b);
 }
 
 /**
@@ -74,7 +75,7 @@ export function selectWorld(
   }
   for (const id of trees.sharing) {
     if (!hasRoom(id)) continue;
-    for (const a of providers.get(id)!.aggregates) for (const member of trees.byAggregate.get(a) ?? []) roots.add(providers.get(member)!.rootId);
+    for (const root of sharingReach(providers.get(id)!, trees.byAggregate, (member) => providers.get(member)!.rootId)) roots.add(root);
   }
 
   const truncated = maxRoots !== undefined && direct === maxRoots;

@@ -30,6 +30,20 @@ export interface World {
 
 export const SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE';
 
+/** Whether the provider shares its inventory with the trees its aggregates reach. */
+export const isSharing = (p: WorldProvider): boolean => p.traits.has(SHARING_TRAIT);
+
+/**
+ * The trees a sharing provider reaches: the root of every provider that shares an aggregate with
+ * it (its own tree too, when it has any aggregate). The database's root walk (src/db/candidates.ts)
+ * spells the same rule in SQL; test/sharingReach.test.ts holds the two equal.
+ */
+export function sharingReach(p: WorldProvider, byAggregate: ReadonlyMap<string, readonly number[]>, rootOf: (id: number) => number): Set<number> {
+  const roots = new Set<number>();
+  for (const a of p.aggregates) for (const id of byAggregate.get(a) ?? []) roots.add(rootOf(id));
+  return roots;
+}
+
 /** Lookups derived once per search, each only when the request needs it: by uuid, by aggregate, sharing providers and their anchors. */
 export class WorldIndex {
   private uuids: Map<string, WorldProvider> | null = null;
@@ -67,7 +81,7 @@ export class WorldIndex {
   get sharing(): ReadonlySet<number> {
     if (!this.sharingIds) {
       this.sharingIds = new Set();
-      for (const p of this.world.providers.values()) if (p.traits.has(SHARING_TRAIT)) this.sharingIds.add(p.id);
+      for (const p of this.world.providers.values()) if (isSharing(p)) this.sharingIds.add(p.id);
     }
     return this.sharingIds;
   }
@@ -76,13 +90,12 @@ export class WorldIndex {
     return this.world.providers.get(id)!;
   }
 
-  /** Roots of every tree that shares an aggregate with the sharing provider (its own tree too, if it has any aggregate). */
+  /** The trees a sharing provider reaches (sharingReach), once per search. */
   anchors(sharingId: number): number[] {
     let roots = this.anchorCache.get(sharingId);
     if (!roots) {
-      const set = new Set<number>();
-      for (const a of this.provider(sharingId).aggregates) for (const id of this.byAggregate.get(a) ?? []) set.add(this.provider(id).rootId);
-      this.anchorCache.set(sharingId, (roots = [...set]));
+      roots = [...sharingReach(this.provider(sharingId), this.byAggregate, (id) => this.provider(id).rootId)];
+      this.anchorCache.set(sharingId, roots);
     }
     return roots;
   }
