@@ -5,7 +5,7 @@
 // request walks roots in order and stops early.
 import type { CandidatesRequest } from './request.ts';
 import { fits } from '../inventory.ts';
-import { isSharing, sharingReach, type World, type WorldProvider } from './world.ts';
+import { isSharing, membersByAggregate, sharingReach, type World, type WorldProvider } from './world.ts';
 
 /** Tree and aggregate structure of a world, by provider id; valid until a tree, trait or aggregate changes. */
 export interface WorldTrees {
@@ -20,16 +20,13 @@ export interface WorldTrees {
 }
 
 export function indexTrees(providers: ReadonlyMap<number, WorldProvider>): WorldTrees {
-  const trees: WorldTrees = { roots: [], members: new Map(), byAggregate: new Map(), sharing: [] };
-  const push = <K>(map: Map<K, number[]>, key: K, id: number) => {
-    const list = map.get(key);
-    if (list) list.push(id);
-    else map.set(key, [id]);
-  };
-  for (const p of [...providers.values()].sort((a, b) => a.id - b.id)) {
+  const sorted = [...providers.values()].sort((a, b) => a.id - b.id);
+  const trees: WorldTrees = { roots: [], members: new Map(), byAggregate: membersByAggregate(sorted), sharing: [] };
+  for (const p of sorted) {
     if (p.parentId === null) trees.roots.push(p.id);
-    push(trees.members, p.rootId, p.id);
-    for (const a of p.aggregates) push(trees.byAggregate, a, p.id);
+    const members = trees.members.get(p.rootId);
+    if (members) members.push(p.id);
+    else trees.members.set(p.rootId, [p.id]);
     if (isSharing(p)) trees.sharing.push(p.id);
   }
   return trees;

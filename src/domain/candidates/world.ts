@@ -33,6 +33,19 @@ export const SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE';
 /** Whether the provider shares its inventory with the trees its aggregates reach. */
 export const isSharing = (p: WorldProvider): boolean => p.traits.has(SHARING_TRAIT);
 
+/** Provider ids per aggregate uuid, in the order given. */
+export function membersByAggregate(providers: Iterable<WorldProvider>): Map<string, number[]> {
+  const map = new Map<string, number[]>();
+  for (const p of providers) {
+    for (const a of p.aggregates) {
+      const list = map.get(a);
+      if (list) list.push(p.id);
+      else map.set(a, [p.id]);
+    }
+  }
+  return map;
+}
+
 /**
  * The trees a sharing provider reaches: the root of every provider that shares an aggregate with
  * it (its own tree too, when it has any aggregate). The database's root walk (src/db/candidates.ts)
@@ -64,16 +77,7 @@ export class WorldIndex {
   /** Provider ids per aggregate: the world's own when it has them, else made once per search. */
   get byAggregate(): ReadonlyMap<string, readonly number[]> {
     if (!this.aggregates) {
-      if (this.world.aggregateMembers) return (this.aggregates = this.world.aggregateMembers);
-      const map = new Map<string, number[]>();
-      for (const p of this.world.providers.values()) {
-        for (const a of p.aggregates) {
-          const list = map.get(a);
-          if (list) list.push(p.id);
-          else map.set(a, [p.id]);
-        }
-      }
-      this.aggregates = map;
+      this.aggregates = this.world.aggregateMembers ?? membersByAggregate(this.world.providers.values());
     }
     return this.aggregates;
   }
