@@ -20,19 +20,32 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** An operation as a client posts it. */
+export interface Operation {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/**
+ * The one way tests send a GraphQL operation: a JSON POST to the app, in-process. Every other
+ * helper wraps it; only tests of the HTTP layer itself (CSRF, GET, hostile bodies) write their own.
+ */
+export async function post(app: Pick<App, 'fetch'>, operation: Operation, headers: Record<string, string> = {}): Promise<Response> {
+  return app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(operation) });
+}
+
+/** Posts an operation and reads its JSON answer. */
+export async function graphql<T = any>(app: Pick<App, 'fetch'>, operation: Operation, headers: Record<string, string> = {}): Promise<GqlResult<T>> {
+  return (await (await post(app, operation, headers)).json()) as GqlResult<T>;
+}
+
 /** `env` overrides server settings, as the environment would (e.g. PLACEMENT_MAX_CANDIDATES, PLACEMENT_DB_POOL_SIZE). */
 export async function setup(env: Record<string, string> = {}): Promise<Harness> {
   const config = configFromEnv(env);
   const { db, drop } = await openTestDatabase(config.database);
   const app = createApp(db, config);
-  const gql = async (query: string, variables?: Record<string, unknown>) => {
-    const res = await app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as GqlResult;
-  };
+  const gql = (query: string, variables?: Record<string, unknown>) => graphql(app, { query, variables });
   return {
     db,
     gql,
@@ -64,8 +77,7 @@ export function appOn(db: Database, env: Record<string, string> = {}): AppOn {
     db,
     app,
     async must(query, variables) {
-      const res = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as GqlResult;
+      const body = await graphql(app, { query, variables });
       expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
       return body.data;
     },

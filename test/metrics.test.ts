@@ -6,7 +6,7 @@ import { createApp, type App } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { LostRace, writeTransaction } from '../src/db/tx.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { u } from './helpers.ts';
+import { graphql, u } from './helpers.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 let test: TestDatabase;
@@ -21,8 +21,7 @@ beforeAll(async () => {
 afterAll(() => test.drop());
 
 async function gql(query: string, variables?: Record<string, unknown>, operationName?: string) {
-  const res = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables, operationName }) });
-  return (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
+  return graphql(app, { query, variables, operationName });
 }
 
 const scrape = async (a: App = app, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => a.fetch('http://test/metrics', { headers });

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../src/db/client.ts';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
+import { graphql } from './helpers.ts';
 
 class TcpProxy {
   private server?: net.Server;
@@ -40,7 +41,7 @@ let proxy: TcpProxy;
 let port: number;
 let app: ReturnType<typeof createApp>;
 const gql = async (query: string) =>
-  (await (await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json()) as any;
+  (await graphql(app, { query })) as any;
 
 beforeAll(async () => {
   td = await openTestDatabase(); // migrated schema of our own

@@ -6,7 +6,7 @@ import { createApp, type App } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { LostRace, writeTransaction } from '../src/db/tx.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { u } from './helpers.ts';
+import { graphql, u } from './helpers.ts';
 
 let test: TestDatabase;
 let app: App;
@@ -27,7 +27,7 @@ async function logged(work: () => Promise<unknown>): Promise<Record<string, any>
 }
 
 const post = async (query: string, operationName?: string) =>
-  (await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'log-1' }, body: JSON.stringify({ query, operationName }) })).json();
+  graphql(app, { query, operationName }, { 'x-request-id': 'log-1' });
 const requestLine = (lines: Record<string, any>[]) => lines.filter((l) => l.msg === 'request');
 
 describe('request log', () => {

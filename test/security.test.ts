@@ -14,7 +14,7 @@ import { schema } from '../src/graphql/schema.ts';
 import { ADMITTED, MUTATION_ACCESS, QUERY_ACCESS, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName, VALUE_TYPES } from '../src/auth/access.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { snapshotDb, u, type Harness } from './helpers.ts';
+import { graphql, post, snapshotDb, u, type Harness } from './helpers.ts';
 import { fieldPaths } from './schemaPaths.ts';
 import { openSse, type SseStream } from './sse.ts';
 
@@ -42,12 +42,7 @@ beforeAll(async () => {
   const app = createApp(td.db, configFromEnv({ AUTH: 'token-file', AUTH_TOKEN_FILE: file }));
   stream = (who, query) => openSse(app, query, {}, who === 'anonymous' ? {} : { authorization: `Bearer ${TOKENS[who]}` });
   call = async (who, query, headers = {}) => {
-    const res = await app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(who === 'anonymous' ? {} : { authorization: `Bearer ${TOKENS[who]}` }), ...headers },
-      body: JSON.stringify({ query }),
-    });
-    return res.json();
+    return graphql(app, { query }, { ...(who === 'anonymous' ? {} : { authorization: `Bearer ${TOKENS[who]}` }), ...headers });
   };
   const ok = async (q: string) => {
     const r = await call('admin', q);
@@ -274,7 +269,7 @@ describe('JWT', () => {
     const secret = 'a-secret-of-at-least-32-characters!!';
     const app = createApp(td.db, configFromEnv({ AUTH: 'jwt', JWT_SECRET: secret, JWT_ISSUER: 'keystone' }));
     const ask = async (token: string) =>
-      (await (await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ resourceClasses { name } }' }) })).json()) as any;
+      (await graphql(app, { query: '{ resourceClasses { name } }' }, { authorization: `Bearer ${token}` })) as any;
     const sign = (claims: Record<string, unknown>, key = secret, exp = '5m') =>
       new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('nova').setIssuer('keystone').setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(key));
     expect(code(await ask(await sign({ role: 'reader' })))).toBe('OK');
@@ -291,7 +286,7 @@ describe('JWT', () => {
     const ask = async (times: { iat?: number; exp?: number }) => {
       const jwt = new SignJWT({ role: 'reader', ...times }).setProtectedHeader({ alg: 'HS256' }).setSubject('nova');
       const token = await jwt.sign(new TextEncoder().encode(secret));
-      const res = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ resourceClasses { name } }' }) });
+      const res = await post(app, { query: '{ resourceClasses { name } }' }, { authorization: `Bearer ${token}` });
       return (await res.json()) as any;
     };
     expect(code(await ask({ iat: now, exp: now + 3000 }))).toBe('OK');
@@ -306,7 +301,7 @@ describe('JWT', () => {
     // The default maximum is a day.
     const byDefault = createApp(td.db, configFromEnv({ AUTH: 'jwt', JWT_SECRET: secret }));
     const week = await new SignJWT({ role: 'reader' }).setProtectedHeader({ alg: 'HS256' }).setSubject('nova').setIssuedAt().setExpirationTime('7d').sign(new TextEncoder().encode(secret));
-    const res = await byDefault.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${week}` }, body: JSON.stringify({ query: '{ resourceClasses { name } }' }) });
+    const res = await post(byDefault, { query: '{ resourceClasses { name } }' }, { authorization: `Bearer ${week}` });
     expect(code(await res.json())).toBe('UNAUTHENTICATED');
   });
 });
@@ -321,7 +316,7 @@ describe('JWKS and startup rules', () => {
     const app = createApp(td.db, configFromEnv({ AUTH: 'jwt', JWKS_FILE: file }));
     const ask = async (key: CryptoKey) => {
       const token = await new SignJWT({ role: 'service' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('nova').setExpirationTime('5m').sign(key);
-      const res = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ resourceClasses { name } }' }) });
+      const res = await post(app, { query: '{ resourceClasses { name } }' }, { authorization: `Bearer ${token}` });
       return code(await res.json());
     };
     expect(await ask(privateKey)).toBe('OK');

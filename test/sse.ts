@@ -1,5 +1,6 @@
 // Reads a GraphQL subscription over server-sent events from the app in-process, as a client would.
 import type { App } from '../src/app.ts';
+import { post } from './helpers.ts';
 
 export interface SseStream {
   status: number;
@@ -12,11 +13,7 @@ export interface SseStream {
 }
 
 export async function openSse(app: App, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<SseStream> {
-  const res = await app.fetch('http://test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
+  const res = await post(app, { query, variables }, { accept: 'text/event-stream', ...headers });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   // The first chunk (yoga's opening ping, or a whole error answer), as a client reads on connecting.

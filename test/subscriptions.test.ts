@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readEvents, logPosition } from '../src/db/changeLog.ts';
 import { DomainError } from '../src/domain/errors.ts';
-import { appOn, setup, u, type AppOn, type Harness } from './helpers.ts';
+import { appOn, graphql, setup, u, type AppOn, type Harness } from './helpers.ts';
 import { openSse, type SseStream } from './sse.ts';
 
 const SUBSCRIPTION = `subscription ($after: String, $filter: ChangeFilter) {
@@ -301,8 +301,7 @@ describe('change feed requests', () => {
   });
 
   it('refuses a subscription asked for as JSON (BAD_REQUEST), holding nothing for it', async () => {
-    const res = await side.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SUBSCRIPTION }) });
-    const body = (await res.json()) as any;
+    const body = (await graphql(side.app, { query: SUBSCRIPTION })) as any;
     expect(body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_REQUEST']);
     expect(body.errors[0].message).toMatch(/text\/event-stream/);
     expect(h.db.hub.subscriberCount).toBe(0);

@@ -8,7 +8,7 @@ import { createApp, type App } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { REQUEST_ID, startTracing } from '../src/observability/tracing.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { u } from './helpers.ts';
+import { post, u } from './helpers.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER = '00f067aa0ba902b7';
@@ -19,13 +19,12 @@ let app: App;
 beforeAll(async () => {
   test = await openTestDatabase();
   app = createApp(test.db, configFromEnv({}));
-  await post(`mutation { createResourceProvider(input: {uuid: "${u(1)}", name: "host"}) { __typename } }`);
+  await send(`mutation { createResourceProvider(input: {uuid: "${u(1)}", name: "host"}) { __typename } }`);
   startTracing({ endpoint: null, serviceName: 'test' }, new SimpleSpanProcessor(exporter));
 });
 afterAll(() => test.drop());
 
-const post = (query: string, headers: Record<string, string> = {}) =>
-  app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+const send = (query: string, headers: Record<string, string> = {}) => post(app, { query }, headers);
 
 describe('tracing', () => {
   it('is off unless an OTLP endpoint is configured', () => {
@@ -37,7 +36,7 @@ describe('tracing', () => {
 
   it('joins the caller\'s trace: operation, loader batch and SQL spans, each with the request id', async () => {
     exporter.reset();
-    const res = await post(`query Hosts { resourceProviders { edges { node { uuid traits } } } }`, {
+    const res = await send(`query Hosts { resourceProviders { edges { node { uuid traits } } } }`, {
       traceparent: `00-${TRACE}-${CALLER}-01`,
       'x-request-id': 'trace-me-1',
     });
@@ -65,7 +64,7 @@ describe('tracing', () => {
 
   it('starts a trace of its own without a traceparent', async () => {
     exporter.reset();
-    await (await post(`query Again { resourceProviders { totalCount } }`)).text();
+    await (await send(`query Again { resourceProviders { totalCount } }`)).text();
     const [operation] = exporter.getFinishedSpans().filter((s) => s.name === 'query Again');
     expect(operation.parentSpanContext).toBeUndefined();
     expect(operation.spanContext().traceId).not.toBe(TRACE);

@@ -9,7 +9,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/candidatesQuery.ts';
 import type { CandidateRequest } from '../conformance/model.ts';
-import { appOn, databaseSettings, u, type AppOn } from './helpers.ts';
+import { appOn, databaseSettings, graphql, u, type AppOn } from './helpers.ts';
 
 const AGG_A = u(900);
 const POOL = u(50);
@@ -26,12 +26,7 @@ const QUESTIONS: CandidateRequest[] = [
 ];
 
 async function ask(side: AppOn, q: CandidateRequest) {
-  const res = await side.app.fetch('http://test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: CANDIDATES_QUERY, variables: { request: candidatesInput(q) } }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
+  const body = await graphql(side.app, { query: CANDIDATES_QUERY, variables: { request: candidatesInput(q) } });
   return body.errors ? { error: body.errors[0].extensions?.code } : toAnswer(body.data.allocationCandidates);
 }
 

@@ -15,7 +15,8 @@ import { consumersByUuid, inventoriesOf, providersByUuid, usagesOf, type Consume
 import { causes, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { CandidatesRequest } from '../domain/candidates/request.ts';
 import type { Candidate } from '../domain/candidates/search.ts';
-import { fits, type WorldProvider } from '../domain/candidates/world.ts';
+import type { WorldProvider } from '../domain/candidates/world.ts';
+import { fits } from '../domain/inventory.ts';
 import { DomainError, fail } from '../domain/errors.ts';
 import { parse, schemas } from '../domain/names.ts';
 import { metrics } from '../observability/metrics.ts';
@@ -332,7 +333,7 @@ export class ClaimPipeline {
     const lost: Waiting<Claim>[] = [];
     for (const [w, p] of picks) {
       const parts = p.candidate.allocations.flatMap((a) => a.resources.map((r) => ({ k: key(a.rp, r.resourceClass), rp: a.rp, amount: r.amount })));
-      const ok = parts.every(({ k, rp, amount }) => locked.has(rp) && stock.has(k) && fits({ ...stock.get(k)!, used: used.get(k) ?? 0 }, amount));
+      const ok = parts.every(({ k, rp, amount }) => locked.has(rp) && stock.has(k) && fits(stock.get(k)!, used.get(k) ?? 0, amount));
       if (!ok) {
         lost.push(w);
         continue;

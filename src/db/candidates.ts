@@ -7,6 +7,7 @@ import type { Tx } from './client.ts';
 import { assertNamesKnown, namesUsed, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { SHARING_TRAIT, type Stock, type World, type WorldProvider } from '../domain/candidates/world.ts';
 import { classIds, joinConditions, numbers, traitIds } from './reads.ts';
+import { fitsSql } from './fitSql.ts';
 
 /** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 10_000;
@@ -38,10 +39,7 @@ async function relevantRoots(
   // allocations index, so a walk over roots can stop as soon as it has enough.
   const fitsOne = joinConditions(
     [...asks.values()].map(
-      ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc}
-        AND COALESCE((SELECT SUM(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = ${rc}), 0)
-          + ${amount} <= (i.total - i.reserved) * i.allocation_ratio
-        AND i.min_unit <= ${amount} AND i.max_unit >= ${amount} AND ${amount} % i.step_size = 0)`,
+      ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc} AND ${fitsSql(rc, amount)})`,
     ),
     'OR',
   );
@@ -57,7 +55,8 @@ async function relevantRoots(
         WHERE p.root_provider_id = r.id AND i.resource_provider_id = p.id AND i.resource_class_id IN (${classes}) AND (${fitsOne}))
       ORDER BY r.id ${maxRoots === undefined ? P.empty : P.sql`LIMIT ${maxRoots}`}`,
   );
-  // ...and the trees of sharing providers with room and of everything they share an aggregate with.
+  // ...and the trees sharing providers with room reach: sharingReach (src/domain/candidates/world.ts)
+  // in SQL, held equal to it by test/sharingReach.test.ts.
   const shared = numbers(
     await db.$queryRaw<{ root: number }[]>`
       SELECT DISTINCT p2.root_provider_id AS root

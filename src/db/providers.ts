@@ -10,6 +10,7 @@ import { assertNoLoop, subtreeIds } from '../domain/tree.ts';
 import { traitsNamed, type ProviderFilter } from '../domain/providerFilter.ts';
 import { lockProviders } from './tx.ts';
 import { joinConditions, numbers, providersByUuid, treesOf, traitIds, classIds, type ProviderRow } from './reads.ts';
+import { fitsSql } from './fitSql.ts';
 
 export async function requireProvider(db: Tx, uuid: string): Promise<ProviderRow> {
   const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'provider uuid')]);
@@ -136,11 +137,7 @@ export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sq
   assertKnown('resource class', f.resources.map((r) => r.resourceClass), (c) => classes.has(c));
   for (const { resourceClass, amount } of f.resources) {
     const rc = classes.get(resourceClass)!;
-    // Fits when the amount obeys min/max/step and used + amount <= (total - reserved) * ratio.
-    where.push(P.sql`p.id IN (SELECT i.resource_provider_id FROM inventories i
-      WHERE i.resource_class_id = ${rc} AND i.min_unit <= ${amount} AND i.max_unit >= ${amount} AND ${amount} % i.step_size = 0
-      AND (SELECT COALESCE(SUM(a.used), 0) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = ${rc}) + ${amount}
-          <= (i.total - i.reserved) * i.allocation_ratio)`);
+    where.push(P.sql`p.id IN (SELECT i.resource_provider_id FROM inventories i WHERE i.resource_class_id = ${rc} AND ${fitsSql(rc, amount)})`);
   }
   return joinConditions(where, 'AND');
 }

@@ -2,7 +2,7 @@
 import { DomainError } from './errors.ts';
 import { assertUnique } from './names.ts';
 import { badAmount } from './messages.ts';
-import { capacity, checkAmount, type Inventory } from './inventory.ts';
+import { capacity, checkAmount, hasRoom, type Inventory } from './inventory.ts';
 
 export interface ResourceAmount {
   resourceClass: string;
@@ -61,7 +61,7 @@ export function checkAllocations(allocations: readonly ProviderAllocation[], pro
     const state = providers.get(uuid)!;
     const inv = state.inventories.get(resourceClass)!;
     const used = state.usedByOthers.get(resourceClass) ?? 0;
-    if (used + amount > capacity(inv)) {
+    if (!hasRoom(inv, used, amount)) {
       throw new DomainError(
         'CAPACITY_EXCEEDED',
         `Unable to allocate ${amount} ${resourceClass} on provider ${uuid}: ${used} of ${capacity(inv)} already used`,

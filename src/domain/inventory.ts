@@ -65,12 +65,35 @@ export function capacity(inv: Pick<InventoryValues, 'total' | 'reserved' | 'allo
   return Math.floor((inv.total - inv.reserved) * inv.allocationRatio);
 }
 
+/** The unit rules an amount obeys: min_unit, max_unit, step_size. Checked and described from this one list. */
+const UNIT_RULES: readonly { holds: (inv: InventoryValues, amount: number) => boolean; problem: (inv: InventoryValues) => string }[] = [
+  { holds: (inv, n) => n >= inv.minUnit, problem: (inv) => `below min_unit ${inv.minUnit}` },
+  { holds: (inv, n) => n <= inv.maxUnit, problem: (inv) => `above max_unit ${inv.maxUnit}` },
+  { holds: (inv, n) => n % inv.stepSize === 0, problem: (inv) => `not a multiple of step_size ${inv.stepSize}` },
+];
+
+/** Whether `amount` obeys min_unit, max_unit and step_size. */
+export function unitsAllow(inv: InventoryValues, amount: number): boolean {
+  for (const rule of UNIT_RULES) if (!rule.holds(inv, amount)) return false;
+  return true;
+}
+
+/** Whether `amount` more fits within capacity when `used` is already allocated. */
+export function hasRoom(inv: Pick<InventoryValues, 'total' | 'reserved' | 'allocationRatio'>, used: number, amount: number): boolean {
+  return used + amount <= capacity(inv);
+}
+
+/**
+ * The fit rule: `amount` more of a class can be allocated with `used` already allocated. The SQL
+ * spelling of the same rule is src/db/fitSql.ts, held equal to this one by test/fitRule.test.ts.
+ */
+export function fits(inv: InventoryValues, used: number, amount: number): boolean {
+  return hasRoom(inv, used, amount) && unitsAllow(inv, amount);
+}
+
 /** Throws CONSTRAINTS_VIOLATED when `amount` breaks min_unit, max_unit or step_size. */
 export function checkAmount(inv: Inventory, amount: number, providerUuid: string): void {
-  const problems: string[] = [];
-  if (amount < inv.minUnit) problems.push(`below min_unit ${inv.minUnit}`);
-  if (amount > inv.maxUnit) problems.push(`above max_unit ${inv.maxUnit}`);
-  if (amount % inv.stepSize !== 0) problems.push(`not a multiple of step_size ${inv.stepSize}`);
+  const problems = UNIT_RULES.filter((rule) => !rule.holds(inv, amount)).map((rule) => rule.problem(inv));
   if (problems.length) {
     throw new DomainError(
       'CONSTRAINTS_VIOLATED',

@@ -6,10 +6,10 @@
 // 3. the combinations are produced lazily, root by root (depth-first) or round-robin over roots
 //    (breadth-first), and generation stops at the configured cap, so wide symmetric trees cannot
 //    explode; a limit without randomisation stops even earlier.
-import { capacity } from '../inventory.ts';
+import { fits, hasRoom } from '../inventory.ts';
 import type { ResourceAmount } from '../allocation.ts';
 import type { CandidatesRequest, Group } from './request.ts';
-import { fits, WorldIndex, type Stock, type World, type WorldProvider } from './world.ts';
+import { WorldIndex, type Stock, type World, type WorldProvider } from './world.ts';
 
 export type Strategy = 'depth-first' | 'breadth-first';
 
@@ -120,7 +120,7 @@ function providersWith(ix: WorldIndex, rc: string, amount: number, treeRoot: num
   for (const p of ix.world.providers.values()) {
     if (treeRoot !== null && p.rootId !== treeRoot) continue;
     const s = p.stock.get(rc);
-    if (s && fits(s, amount)) out.push(p);
+    if (s && fits(s, s.used, amount)) out.push(p);
   }
   return out;
 }
@@ -325,7 +325,7 @@ class Combinations implements Iterator<Candidate> {
     for (const part of o.parts) {
       const sum = (this.sums.get(part.key) ?? 0) + sign * part.amount;
       this.sums.set(part.key, sum);
-      if (sign === 1 && (part.stock.used + sum > capacity(part.stock) || sum > part.stock.maxUnit)) ok = false;
+      if (sign === 1 && (!hasRoom(part.stock, part.stock.used, sum) || sum > part.stock.maxUnit)) ok = false;
     }
     return ok;
   }

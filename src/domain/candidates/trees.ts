@@ -1,9 +1,11 @@
 // The trees a request can use, chosen in memory from a whole world held by a cache: the twin of
-// the database's root walk (src/db/candidates.ts), with the same answer. A tree matters when one
-// of its providers has room for one requested (class, amount), or when a sharing provider with
-// such room shares an aggregate with it. A limited request walks roots in order and stops early.
+// the database's root walk (src/db/candidates.ts), held to the same answer by
+// test/sharingReach.test.ts. A tree matters when one of its providers has room for one requested
+// (class, amount), or when a sharing provider with such room reaches it (sharingReach). A limited
+// request walks roots in order and stops early.
 import type { CandidatesRequest } from './request.ts';
-import { fits, SHARING_TRAIT, type World, type WorldProvider } from './world.ts';
+import { fits } from '../inventory.ts';
+import { isSharing, membersByAggregate, sharingReach, type World, type WorldProvider } from './world.ts';
 
 /** Tree and aggregate structure of a world, by provider id; valid until a tree, trait or aggregate changes. */
 export interface WorldTrees {
@@ -18,17 +20,14 @@ export interface WorldTrees {
 }
 
 export function indexTrees(providers: ReadonlyMap<number, WorldProvider>): WorldTrees {
-  const trees: WorldTrees = { roots: [], members: new Map(), byAggregate: new Map(), sharing: [] };
-  const push = <K>(map: Map<K, number[]>, key: K, id: number) => {
-    const list = map.get(key);
-    if (list) list.push(id);
-    else map.set(key, [id]);
-  };
-  for (const p of [...providers.values()].sort((a, b) => a.id - b.id)) {
+  const sorted = [...providers.values()].sort((a, b) => a.id - b.id);
+  const trees: WorldTrees = { roots: [], members: new Map(), byAggregate: membersByAggregate(sorted), sharing: [] };
+  for (const p of sorted) {
     if (p.parentId === null) trees.roots.push(p.id);
-    push(trees.members, p.rootId, p.id);
-    for (const a of p.aggregates) push(trees.byAggregate, a, p.id);
-    if (p.traits.has(SHARING_TRAIT)) trees.sharing.push(p.id);
+    const members = trees.members.get(p.rootId);
+    if (members) members.push(p.id);
+    else trees.members.set(p.rootId, [p.id]);
+    if (isSharing(p)) trees.sharing.push(p.id);
   }
   return trees;
 }
@@ -36,7 +35,7 @@ export function indexTrees(providers: ReadonlyMap<number, WorldProvider>): World
 /** Whether a change from `a` to `b` leaves the tree and aggregate structure as it was. */
 export function sameStructure(a: WorldProvider, b: WorldProvider): boolean {
   const sameSet = (x: ReadonlySet<string>, y: ReadonlySet<string>) => x.size === y.size && [...x].every((v) => y.has(v));
-  return a.parentId === b.parentId && a.rootId === b.rootId && sameSet(a.aggregates, b.aggregates) && a.traits.has(SHARING_TRAIT) === b.traits.has(SHARING_TRAIT);
+  return a.parentId === b.parentId && a.rootId === b.rootId && sameSet(a.aggregates, b.aggregates) && isSharing(a) === isSharing(b);
 }
 
 /**
@@ -58,7 +57,7 @@ export function selectWorld(
     const p = providers.get(id)!;
     return asks.some(([rc, amount]) => {
       const s = p.stock.get(rc);
-      return s !== undefined && fits(s, amount);
+      return s !== undefined && fits(s, s.used, amount);
     });
   };
 
@@ -76,7 +75,7 @@ export function selectWorld(
   }
   for (const id of trees.sharing) {
     if (!hasRoom(id)) continue;
-    for (const a of providers.get(id)!.aggregates) for (const member of trees.byAggregate.get(a) ?? []) roots.add(providers.get(member)!.rootId);
+    for (const root of sharingReach(providers.get(id)!, trees.byAggregate, (member) => providers.get(member)!.rootId)) roots.add(root);
   }
 
   const truncated = maxRoots !== undefined && direct === maxRoots;

@@ -1,7 +1,7 @@
 // What the candidate search reads: the providers that can matter to one request, whole trees at a
 // time, with their traits, aggregates and inventories (with current usage). The persistence layer
 // fills it with a few set-based reads; the search itself never touches a database.
-import { capacity, type InventoryValues } from '../inventory.ts';
+import type { InventoryValues } from '../inventory.ts';
 
 export interface Stock extends InventoryValues {
   /** Sum of all allocations of this class on this provider. */
@@ -30,9 +30,31 @@ export interface World {
 
 export const SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE';
 
-/** Whether `amount` more of a class fits: capacity left, min_unit, max_unit and step_size. */
-export function fits(s: Stock, amount: number): boolean {
-  return s.used + amount <= capacity(s) && amount >= s.minUnit && amount <= s.maxUnit && amount % s.stepSize === 0;
+/** Whether the provider shares its inventory with the trees its aggregates reach. */
+export const isSharing = (p: WorldProvider): boolean => p.traits.has(SHARING_TRAIT);
+
+/** Provider ids per aggregate uuid, in the order given. */
+export function membersByAggregate(providers: Iterable<WorldProvider>): Map<string, number[]> {
+  const map = new Map<string, number[]>();
+  for (const p of providers) {
+    for (const a of p.aggregates) {
+      const list = map.get(a);
+      if (list) list.push(p.id);
+      else map.set(a, [p.id]);
+    }
+  }
+  return map;
+}
+
+/**
+ * The trees a sharing provider reaches: the root of every provider that shares an aggregate with
+ * it (its own tree too, when it has any aggregate). The database's root walk (src/db/candidates.ts)
+ * spells the same rule in SQL; test/sharingReach.test.ts holds the two equal.
+ */
+export function sharingReach(p: WorldProvider, byAggregate: ReadonlyMap<string, readonly number[]>, rootOf: (id: number) => number): Set<number> {
+  const roots = new Set<number>();
+  for (const a of p.aggregates) for (const id of byAggregate.get(a) ?? []) roots.add(rootOf(id));
+  return roots;
 }
 
 /** Lookups derived once per search, each only when the request needs it: by uuid, by aggregate, sharing providers and their anchors. */
@@ -55,16 +77,7 @@ export class WorldIndex {
   /** Provider ids per aggregate: the world's own when it has them, else made once per search. */
   get byAggregate(): ReadonlyMap<string, readonly number[]> {
     if (!this.aggregates) {
-      if (this.world.aggregateMembers) return (this.aggregates = this.world.aggregateMembers);
-      const map = new Map<string, number[]>();
-      for (const p of this.world.providers.values()) {
-        for (const a of p.aggregates) {
-          const list = map.get(a);
-          if (list) list.push(p.id);
-          else map.set(a, [p.id]);
-        }
-      }
-      this.aggregates = map;
+      this.aggregates = this.world.aggregateMembers ?? membersByAggregate(this.world.providers.values());
     }
     return this.aggregates;
   }
@@ -72,7 +85,7 @@ export class WorldIndex {
   get sharing(): ReadonlySet<number> {
     if (!this.sharingIds) {
       this.sharingIds = new Set();
-      for (const p of this.world.providers.values()) if (p.traits.has(SHARING_TRAIT)) this.sharingIds.add(p.id);
+      for (const p of this.world.providers.values()) if (isSharing(p)) this.sharingIds.add(p.id);
     }
     return this.sharingIds;
   }
@@ -81,13 +94,12 @@ export class WorldIndex {
     return this.world.providers.get(id)!;
   }
 
-  /** Roots of every tree that shares an aggregate with the sharing provider (its own tree too, if it has any aggregate). */
+  /** The trees a sharing provider reaches (sharingReach), once per search. */
   anchors(sharingId: number): number[] {
     let roots = this.anchorCache.get(sharingId);
     if (!roots) {
-      const set = new Set<number>();
-      for (const a of this.provider(sharingId).aggregates) for (const id of this.byAggregate.get(a) ?? []) set.add(this.provider(id).rootId);
-      this.anchorCache.set(sharingId, (roots = [...set]));
+      roots = [...sharingReach(this.provider(sharingId), this.byAggregate, (id) => this.provider(id).rootId)];
+      this.anchorCache.set(sharingId, roots);
     }
     return roots;
   }
