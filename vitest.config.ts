@@ -17,7 +17,12 @@ export default defineConfig({
     projects: [
       { resolve, test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.pg.test.ts'], env: { TEST_DB: 'sqlite' } } },
       ...(postgres
-        ? [{ resolve, test: { ...common, name: 'postgres', include: ['test/**/*.test.ts'], exclude: ['test/migrator.test.ts', 'test/typecheck.test.ts', 'test/lint.test.ts'], env: { TEST_DB: 'postgres' } } }]
+        ? [
+            {
+              resolve,
+              test: { ...common, name: 'postgres', include: ['test/**/*.test.ts'], exclude: ['test/migrator.test.ts', 'test/typecheck.test.ts', 'test/lint.test.ts'], env: { TEST_DB: 'postgres' } },
+            },
+          ]
         : []),
     ],
   },

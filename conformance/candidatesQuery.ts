@@ -1,7 +1,7 @@
 // The allocationCandidates query in the neutral scenario language of model.ts: the GraphQL input
 // for a request and the normalised answer of a result. Pure (no database, no server), so the
 // benchmarks can drive a running server with it.
-import { canonicalCandidate, okAnswer, type Answer, type CandidateRequest, type SummarySpec } from './model.ts';
+import { type Answer, type CandidateRequest, canonicalCandidate, okAnswer, type SummarySpec } from './model.ts';
 
 export const CANDIDATES_QUERY = `query($request: AllocationCandidatesInput!) {
   allocationCandidates(request: $request) {

@@ -76,7 +76,11 @@ export function generateCase(seed: number, index: number): FuzzCase {
     providers.push({
       uuid: uuid(1, n),
       name: `share${n}`,
-      inventories: Object.fromEntries(some(['DISK_GB', 'IPV4_ADDRESS', 'CUSTOM_MAGIC'], 2).concat(['DISK_GB']).map((c) => [c, inventory()])),
+      inventories: Object.fromEntries(
+        some(['DISK_GB', 'IPV4_ADDRESS', 'CUSTOM_MAGIC'], 2)
+          .concat(['DISK_GB'])
+          .map((c) => [c, inventory()]),
+      ),
       traits: [SHARING, ...some(TRAITS, 1)],
       aggregates: chance(0.85) ? [...new Set([pick(aggregates), ...some(aggregates, 1)])] : undefined,
     });

@@ -74,15 +74,19 @@ export interface SummarySpec {
 }
 
 /** A normalised answer: candidates as canonical strings, summaries keyed by uuid. */
-export type Answer =
-  | { status: 'ok'; candidates: string[]; summaries: Record<string, SummarySpec> }
-  | { status: 'bad_request'; message?: string };
+export type Answer = { status: 'ok'; candidates: string[]; summaries: Record<string, SummarySpec> } | { status: 'bad_request'; message?: string };
 
 /** One candidate as a canonical string: providers, classes and mapping keys all sorted. */
 export function canonicalCandidate(allocations: Record<string, Record<string, number>>, mappings: Record<string, string[]>): string {
   const a = Object.keys(allocations)
     .sort()
-    .map((rp) => `${rp}{${Object.keys(allocations[rp]).sort().map((rc) => `${rc}:${allocations[rp][rc]}`).join(',')}}`);
+    .map(
+      (rp) =>
+        `${rp}{${Object.keys(allocations[rp])
+          .sort()
+          .map((rc) => `${rc}:${allocations[rp][rc]}`)
+          .join(',')}}`,
+    );
   const m = Object.keys(mappings)
     .sort()
     .map((s) => `${s}=[${[...mappings[s]].sort().join(',')}]`);

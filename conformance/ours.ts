@@ -1,12 +1,13 @@
 // Drives this server, in-process through yoga.fetch on a real SQLite file, with the neutral
 // scenario language of model.ts: the counterpart of rest.ts.
+
+import { type App, createApp } from '../src/app.ts';
+import { configFromEnv } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 // The test suite's database harness: a fresh SQLite file (or PostgreSQL schema) per driver.
 import { emptyDatabase, openTestDatabase } from '../test/database.ts';
-import { createApp, type App } from '../src/app.ts';
-import { configFromEnv } from '../src/config.ts';
-import { customNames, inventoryOf, type Answer, type CandidateRequest, type Driver, type Topology } from './model.ts';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from './candidatesQuery.ts';
+import { type Answer, type CandidateRequest, customNames, type Driver, inventoryOf, type Topology } from './model.ts';
 
 /** Codes that mean "the request itself is bad": the reference's 400. */
 const BAD_REQUEST = new Set(['BAD_VALUE', 'DUPLICATE_KEY', 'BAD_USER_INPUT']);

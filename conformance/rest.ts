@@ -1,17 +1,7 @@
 // Drives the reference implementation (OpenStack Placement, REST, microversion 1.39) with the
 // neutral scenario language of model.ts. Used only by the recorder and the fuzzer, never by
 // `npm test`.
-import {
-  customNames,
-  inventoryOf,
-  okAnswer,
-  canonicalCandidate,
-  type Answer,
-  type CandidateRequest,
-  type SummarySpec,
-  type Topology,
-  type Driver,
-} from './model.ts';
+import { type Answer, type CandidateRequest, canonicalCandidate, customNames, type Driver, inventoryOf, okAnswer, type SummarySpec, type Topology } from './model.ts';
 
 /** One REST call to the reference as admin at microversion 1.39 (noauth2 deployments). */
 export function referenceFetch(base: string, method: string, path: string, body?: unknown): Promise<Response> {
@@ -77,14 +67,10 @@ export class Reference implements Driver {
             allocation_ratio: i.allocationRatio ?? 1.0,
           };
         }
-        generation = (await this.must('PUT', `/resource_providers/${p.uuid}/inventories`, { resource_provider_generation: generation, inventories }))
-          .resource_provider_generation;
+        generation = (await this.must('PUT', `/resource_providers/${p.uuid}/inventories`, { resource_provider_generation: generation, inventories })).resource_provider_generation;
       }
-      if (p.traits?.length)
-        generation = (await this.must('PUT', `/resource_providers/${p.uuid}/traits`, { resource_provider_generation: generation, traits: p.traits }))
-          .resource_provider_generation;
-      if (p.aggregates?.length)
-        await this.must('PUT', `/resource_providers/${p.uuid}/aggregates`, { resource_provider_generation: generation, aggregates: p.aggregates });
+      if (p.traits?.length) generation = (await this.must('PUT', `/resource_providers/${p.uuid}/traits`, { resource_provider_generation: generation, traits: p.traits })).resource_provider_generation;
+      if (p.aggregates?.length) await this.must('PUT', `/resource_providers/${p.uuid}/aggregates`, { resource_provider_generation: generation, aggregates: p.aggregates });
     }
     for (const c of t.consumers ?? []) {
       const allocations: Record<string, unknown> = {};
@@ -110,8 +96,7 @@ export class Reference implements Driver {
       return canonicalCandidate(allocations, ar.mappings);
     });
     const summaries: Record<string, SummarySpec> = {};
-    for (const [uuid, s] of Object.entries<any>(r.json.provider_summaries))
-      summaries[uuid] = { resources: s.resources, traits: s.traits, parent: s.parent_provider_uuid, root: s.root_provider_uuid };
+    for (const [uuid, s] of Object.entries<any>(r.json.provider_summaries)) summaries[uuid] = { resources: s.resources, traits: s.traits, parent: s.parent_provider_uuid, root: s.root_provider_uuid };
     return okAnswer(candidates, summaries);
   }
 }
@@ -122,7 +107,12 @@ export function queryString(req: CandidateRequest): string {
   for (const g of req.groups) {
     const s = g.suffix ?? '';
     if (g.resources && Object.keys(g.resources).length)
-      q.append(`resources${s}`, Object.entries(g.resources).map(([rc, n]) => `${rc}:${n}`).join(','));
+      q.append(
+        `resources${s}`,
+        Object.entries(g.resources)
+          .map(([rc, n]) => `${rc}:${n}`)
+          .join(','),
+      );
     const plain = [...(g.required ?? []), ...(g.forbidden ?? []).map((t) => `!${t}`)];
     if (plain.length) q.append(`required${s}`, plain.join(','));
     for (const any of g.anyOf ?? []) q.append(`required${s}`, `in:${any.join(',')}`);

@@ -38,10 +38,7 @@ function sharedStorage(): Topology {
 /** Local disk on each host and no sharing (NonSharedStorageFixture). */
 function localStorage(): Topology {
   return {
-    providers: [
-      rp(1, 'cn1', { inventories: { VCPU: 8, MEMORY_MB: 2048, DISK_GB: 500 } }),
-      rp(2, 'cn2', { inventories: { VCPU: 8, MEMORY_MB: 2048, DISK_GB: 500 }, traits: ['HW_CPU_X86_AVX2'] }),
-    ],
+    providers: [rp(1, 'cn1', { inventories: { VCPU: 8, MEMORY_MB: 2048, DISK_GB: 500 } }), rp(2, 'cn2', { inventories: { VCPU: 8, MEMORY_MB: 2048, DISK_GB: 500 }, traits: ['HW_CPU_X86_AVX2'] })],
   };
 }
 
@@ -55,7 +52,10 @@ function mixedStorage(): Topology {
 /** Two NUMA hosts, each cell with PFs carrying VFs on physnets (NUMANetworkFixture). */
 function numaNetwork(): Topology {
   const providers: ProviderSpec[] = [];
-  for (const [h, base] of [[1, 100], [2, 200]] as const) {
+  for (const [h, base] of [
+    [1, 100],
+    [2, 200],
+  ] as const) {
     providers.push(rp(base, `cn${h}`, { inventories: { DISK_GB: 1000 }, traits: h === 1 ? ['HW_CPU_X86_AVX2'] : [], aggregates: h === 1 ? [AGG1] : [AGG2] }));
     for (const cell of [0, 1]) {
       const numa = base + 10 * (cell + 1);
@@ -234,45 +234,67 @@ export const allScenarios: Scenario[] = [
     'named-vcpu-shared-disk': req([g({ DISK_GB: 10 }), named('_C', { VCPU: 1 })], { groupPolicy: 'none' }),
     'named-disk': req([named('_D', { DISK_GB: 10 })]),
   }),
-  s('shared-pool-without-aggregate', 'gabbits/shared-resources.yaml', {
-    providers: [rp(1, 'cn1', { inventories: { VCPU: 4 } }), rp(2, 'lonely-pool', { inventories: { DISK_GB: 100 }, traits: [SHARES] })],
-  }, {
-    'disk-alone': req([g({ DISK_GB: 10 })]),
-    'vcpu-and-disk': req([g({ VCPU: 1, DISK_GB: 10 })]),
-  }),
-  s('two-sharing-pools-one-aggregate', 'gabbits/shared-resources.yaml', {
-    providers: [
-      rp(1, 'cn1', { inventories: { VCPU: 4 }, aggregates: [AGG1] }),
-      rp(2, 'pool-a', { inventories: { DISK_GB: 100 }, traits: [SHARES], aggregates: [AGG1] }),
-      rp(3, 'pool-b', { inventories: { DISK_GB: 100, IPV4_ADDRESS: 10 }, traits: [SHARES], aggregates: [AGG1] }),
-    ],
-  }, {
-    'disk-and-ip': req([g({ VCPU: 1, DISK_GB: 10, IPV4_ADDRESS: 1 })]),
-    'disk-only': req([g({ VCPU: 1, DISK_GB: 10 })]),
-  }),
-  s('sharing-pool-also-compute', 'gabbits/shared-resources.yaml', {
-    providers: [
-      rp(1, 'cn1', { inventories: { VCPU: 4 }, aggregates: [AGG1] }),
-      rp(2, 'pool-with-cpu', { inventories: { VCPU: 2, DISK_GB: 100 }, traits: [SHARES], aggregates: [AGG1] }),
-    ],
-  }, {
-    'vcpu-and-disk': req([g({ VCPU: 1, DISK_GB: 10 })]),
-    'vcpu-only': req([g({ VCPU: 1 })]),
-  }),
-  s('sharing-across-two-aggregates', 'gabbits/shared-resources.yaml', {
-    providers: [
-      rp(1, 'cn1', { inventories: { VCPU: 4 }, aggregates: [AGG1] }),
-      rp(2, 'cn2', { inventories: { VCPU: 4 }, aggregates: [AGG2] }),
-      rp(3, 'cn3', { inventories: { VCPU: 4 } }),
-      rp(4, 'pool', { inventories: { DISK_GB: 100 }, traits: [SHARES], aggregates: [AGG1, AGG2] }),
-    ],
-  }, {
-    'vcpu-and-disk': req([g({ VCPU: 1, DISK_GB: 10 })]),
-    'member-of-agg2': req([g({ VCPU: 1, DISK_GB: 10 }, { memberOf: [[AGG2]] })]),
-  }),
-  s('shared-storage-full', AC, { ...sharedStorage(), consumers: [{ uuid: c(1), allocations: { [u(3)]: { DISK_GB: 100 } } }] }, {
-    'still-room': req([g({ VCPU: 1, DISK_GB: 100 })]),
-  }),
+  s(
+    'shared-pool-without-aggregate',
+    'gabbits/shared-resources.yaml',
+    {
+      providers: [rp(1, 'cn1', { inventories: { VCPU: 4 } }), rp(2, 'lonely-pool', { inventories: { DISK_GB: 100 }, traits: [SHARES] })],
+    },
+    {
+      'disk-alone': req([g({ DISK_GB: 10 })]),
+      'vcpu-and-disk': req([g({ VCPU: 1, DISK_GB: 10 })]),
+    },
+  ),
+  s(
+    'two-sharing-pools-one-aggregate',
+    'gabbits/shared-resources.yaml',
+    {
+      providers: [
+        rp(1, 'cn1', { inventories: { VCPU: 4 }, aggregates: [AGG1] }),
+        rp(2, 'pool-a', { inventories: { DISK_GB: 100 }, traits: [SHARES], aggregates: [AGG1] }),
+        rp(3, 'pool-b', { inventories: { DISK_GB: 100, IPV4_ADDRESS: 10 }, traits: [SHARES], aggregates: [AGG1] }),
+      ],
+    },
+    {
+      'disk-and-ip': req([g({ VCPU: 1, DISK_GB: 10, IPV4_ADDRESS: 1 })]),
+      'disk-only': req([g({ VCPU: 1, DISK_GB: 10 })]),
+    },
+  ),
+  s(
+    'sharing-pool-also-compute',
+    'gabbits/shared-resources.yaml',
+    {
+      providers: [rp(1, 'cn1', { inventories: { VCPU: 4 }, aggregates: [AGG1] }), rp(2, 'pool-with-cpu', { inventories: { VCPU: 2, DISK_GB: 100 }, traits: [SHARES], aggregates: [AGG1] })],
+    },
+    {
+      'vcpu-and-disk': req([g({ VCPU: 1, DISK_GB: 10 })]),
+      'vcpu-only': req([g({ VCPU: 1 })]),
+    },
+  ),
+  s(
+    'sharing-across-two-aggregates',
+    'gabbits/shared-resources.yaml',
+    {
+      providers: [
+        rp(1, 'cn1', { inventories: { VCPU: 4 }, aggregates: [AGG1] }),
+        rp(2, 'cn2', { inventories: { VCPU: 4 }, aggregates: [AGG2] }),
+        rp(3, 'cn3', { inventories: { VCPU: 4 } }),
+        rp(4, 'pool', { inventories: { DISK_GB: 100 }, traits: [SHARES], aggregates: [AGG1, AGG2] }),
+      ],
+    },
+    {
+      'vcpu-and-disk': req([g({ VCPU: 1, DISK_GB: 10 })]),
+      'member-of-agg2': req([g({ VCPU: 1, DISK_GB: 10 }, { memberOf: [[AGG2]] })]),
+    },
+  ),
+  s(
+    'shared-storage-full',
+    AC,
+    { ...sharedStorage(), consumers: [{ uuid: c(1), allocations: { [u(3)]: { DISK_GB: 100 } } }] },
+    {
+      'still-room': req([g({ VCPU: 1, DISK_GB: 100 })]),
+    },
+  ),
 
   // -- local storage / flat --------------------------------------------------------------------
   s('local-storage-basic', AC, localStorage(), {
@@ -301,7 +323,17 @@ export const allScenarios: Scenario[] = [
     'a-or-b': req([g({ VCPU: 1 }, { anyOf: [['CUSTOM_A', 'CUSTOM_B']] })]),
     'a-or-b-and-not-a': req([g({ VCPU: 1 }, { anyOf: [['CUSTOM_A', 'CUSTOM_B']], forbidden: ['CUSTOM_A'] })]),
     'a-or-c-and-b': req([g({ VCPU: 1 }, { anyOf: [['CUSTOM_A', 'CUSTOM_C']], required: ['CUSTOM_B'] })]),
-    'two-any-sets': req([g({ VCPU: 1 }, { anyOf: [['CUSTOM_A', 'CUSTOM_C'], ['CUSTOM_B', 'CUSTOM_C']] })]),
+    'two-any-sets': req([
+      g(
+        { VCPU: 1 },
+        {
+          anyOf: [
+            ['CUSTOM_A', 'CUSTOM_C'],
+            ['CUSTOM_B', 'CUSTOM_C'],
+          ],
+        },
+      ),
+    ]),
     'forbid-a-and-b': req([g({ VCPU: 1 }, { forbidden: ['CUSTOM_A', 'CUSTOM_B'] })]),
   }),
   s('any-traits-granular', 'gabbits/allocation-candidates-any-traits.yaml', traitHosts(), {
@@ -330,10 +362,9 @@ export const allScenarios: Scenario[] = [
   }),
   s('numa-physnets', GR, numaNetwork(), {
     'public-vf': req([named('_NET', { SRIOV_NET_VF: 1 }, { required: ['CUSTOM_PHYSNET_PUBLIC'] })]),
-    'public-and-private-isolate': req(
-      [named('_NET1', { SRIOV_NET_VF: 1 }, { required: ['CUSTOM_PHYSNET_PUBLIC'] }), named('_NET2', { SRIOV_NET_VF: 1 }, { required: ['CUSTOM_PHYSNET_PRIVATE'] })],
-      { groupPolicy: 'isolate' },
-    ),
+    'public-and-private-isolate': req([named('_NET1', { SRIOV_NET_VF: 1 }, { required: ['CUSTOM_PHYSNET_PUBLIC'] }), named('_NET2', { SRIOV_NET_VF: 1 }, { required: ['CUSTOM_PHYSNET_PRIVATE'] })], {
+      groupPolicy: 'isolate',
+    }),
     'two-vfs-same-pf-none': req([named('_A', { SRIOV_NET_VF: 4 }), named('_B', { SRIOV_NET_VF: 4 })], { groupPolicy: 'none', limit: 5 }),
     'sriov-nic-forbidden': req([named('_NET', { SRIOV_NET_VF: 1, NET_BW_EGR_KILOBIT_PER_SEC: 1000 }, { forbidden: ['HW_NIC_SRIOV'] })]),
   }),
@@ -421,21 +452,22 @@ export const allScenarios: Scenario[] = [
     'intel-fpga-same-numa': req([named('_C', { VCPU: 1 }), named('_F', { FPGA: 1 }, { required: ['CUSTOM_FPGA_INTEL'] })], { groupPolicy: 'none', sameSubtree: [['_C', '_F']] }),
   }),
   s('same-subtree-resourceless-socket', 'gabbits/same-subtree-deep.yaml', deepTree(), {
-    'socket-gpu-fpga': req(
-      [{ suffix: '_S', required: ['CUSTOM_SOCKET'] }, named('_G', { VGPU: 1 }), named('_F', { FPGA: 1 })],
-      { groupPolicy: 'none', sameSubtree: [['_S', '_G', '_F']] },
-    ),
-    'numa-root-nic-fpga': req(
-      [{ suffix: '_N', required: ['HW_NUMA_ROOT'] }, named('_V', { SRIOV_NET_VF: 1 }), named('_F', { FPGA: 1 })],
-      { groupPolicy: 'isolate', sameSubtree: [['_N', '_V', '_F']] },
-    ),
+    'socket-gpu-fpga': req([{ suffix: '_S', required: ['CUSTOM_SOCKET'] }, named('_G', { VGPU: 1 }), named('_F', { FPGA: 1 })], { groupPolicy: 'none', sameSubtree: [['_S', '_G', '_F']] }),
+    'numa-root-nic-fpga': req([{ suffix: '_N', required: ['HW_NUMA_ROOT'] }, named('_V', { SRIOV_NET_VF: 1 }), named('_F', { FPGA: 1 })], {
+      groupPolicy: 'isolate',
+      sameSubtree: [['_N', '_V', '_F']],
+    }),
     'resourceless-not-in-subtree': req([{ suffix: '_S', required: ['CUSTOM_SOCKET'] }, named('_G', { VGPU: 1 })], { groupPolicy: 'none' }),
   }),
   s('same-subtree-two-lists', 'gabbits/same-subtree-deep.yaml', deepTree(), {
-    'two-lists': req(
-      [named('_C1', { VCPU: 1 }), named('_F1', { FPGA: 1 }), named('_C2', { VCPU: 1 }), named('_V2', { SRIOV_NET_VF: 1 })],
-      { groupPolicy: 'isolate', sameSubtree: [['_C1', '_F1'], ['_C2', '_V2']], limit: 10 },
-    ),
+    'two-lists': req([named('_C1', { VCPU: 1 }), named('_F1', { FPGA: 1 }), named('_C2', { VCPU: 1 }), named('_V2', { SRIOV_NET_VF: 1 })], {
+      groupPolicy: 'isolate',
+      sameSubtree: [
+        ['_C1', '_F1'],
+        ['_C2', '_V2'],
+      ],
+      limit: 10,
+    }),
     'gpu-and-nic-under-socket': req([named('_G', { VGPU: 1 }), named('_V', { SRIOV_NET_VF: 1 })], { groupPolicy: 'none', sameSubtree: [['_G', '_V']] }),
   }),
   s('same-subtree-errors', 'gabbits/same-subtree.yaml', deepTree(), {
@@ -443,21 +475,26 @@ export const allScenarios: Scenario[] = [
     'unsuffixed-in-list': req([g({ VCPU: 1 }), named('_C', { VCPU: 1 })], { groupPolicy: 'none', sameSubtree: [['', '_C']] }),
   }),
   s('nested-perfload', 'gate/gabbits/nested-perfload.yaml', nestedPerfload(3), {
-    perfload: req(
-      [g({ DISK_GB: 10 }, { required: ['COMPUTE_VOLUME_MULTI_ATTACH'] }), named('_COMPUTE', { VCPU: 1, MEMORY_MB: 256 }, { required: ['CUSTOM_FOO'] }), named('_FPGA', { FPGA: 1 })],
-      { groupPolicy: 'none', sameSubtree: [['_COMPUTE', '_FPGA']] },
-    ),
+    perfload: req([g({ DISK_GB: 10 }, { required: ['COMPUTE_VOLUME_MULTI_ATTACH'] }), named('_COMPUTE', { VCPU: 1, MEMORY_MB: 256 }, { required: ['CUSTOM_FOO'] }), named('_FPGA', { FPGA: 1 })], {
+      groupPolicy: 'none',
+      sameSubtree: [['_COMPUTE', '_FPGA']],
+    }),
     'numa0-memory-step': req([named('_M', { MEMORY_MB: 768 })]),
     'numa1-memory-max': req([named('_M', { MEMORY_MB: 1280 })]),
     'vgpu-and-fpga-isolate': req([named('_G', { VGPU: 2 }), named('_F1', { FPGA: 1 }), named('_F2', { FPGA: 1 })], { groupPolicy: 'isolate' }),
   }),
-  s('nested-perfload-partly-used', 'gate/gabbits/nested-perfload.yaml', {
-    ...nestedPerfload(2),
-    consumers: [{ uuid: c(1), allocations: { [u(105)]: { FPGA: 1 }, [u(106)]: { FPGA: 1 }, [u(104)]: { VCPU: 4 } } }],
-  }, {
-    'fpga-on-numa1-gone': req([named('_C', { VCPU: 1 }, { required: ['CUSTOM_FOO'] }), named('_F', { FPGA: 1 })], { groupPolicy: 'none', sameSubtree: [['_C', '_F']] }),
-    'any-fpga': req([named('_F', { FPGA: 1 })]),
-  }),
+  s(
+    'nested-perfload-partly-used',
+    'gate/gabbits/nested-perfload.yaml',
+    {
+      ...nestedPerfload(2),
+      consumers: [{ uuid: c(1), allocations: { [u(105)]: { FPGA: 1 }, [u(106)]: { FPGA: 1 }, [u(104)]: { VCPU: 4 } } }],
+    },
+    {
+      'fpga-on-numa1-gone': req([named('_C', { VCPU: 1 }, { required: ['CUSTOM_FOO'] }), named('_F', { FPGA: 1 })], { groupPolicy: 'none', sameSubtree: [['_C', '_F']] }),
+      'any-fpga': req([named('_F', { FPGA: 1 })]),
+    },
+  ),
 
   // -- request errors (400 in the reference) --------------------------------------------------
   s('bad-requests', AC, localStorage(), {
@@ -470,10 +507,7 @@ export const allScenarios: Scenario[] = [
     'root-unknown-trait': req([g({ VCPU: 1 })], { rootRequired: ['CUSTOM_NOT_THERE'] }),
   }),
   s('resourceless-matches', 'gabbits/granular-same-subtree.yaml', deepTree(), {
-    'resourceless-member-of-unknown': req(
-      [{ suffix: '_S', memberOf: [[agg(98)]] }, named('_G', { VGPU: 1 })],
-      { groupPolicy: 'none', sameSubtree: [['_S', '_G']] },
-    ),
+    'resourceless-member-of-unknown': req([{ suffix: '_S', memberOf: [[agg(98)]] }, named('_G', { VGPU: 1 })], { groupPolicy: 'none', sameSubtree: [['_S', '_G']] }),
     'resourceless-gpu-trait': req([{ suffix: '_S', required: ['CUSTOM_GPU'] }, named('_G', { VGPU: 1 })], { groupPolicy: 'none', sameSubtree: [['_S', '_G']] }),
   }),
 ];

@@ -9,25 +9,25 @@
 // (../shared/reference/run-reference.sh pg, gunicorn 2 x 8 threads on PostgreSQL), afresh for
 // every scenario, and stops it after; --reference URL uses a running one, emptied first. Prints a
 // table with ratios and the issue's targets, and writes the same figures as JSON.
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { flat, nested, type Workload } from './bench/workloads.ts';
-import { GraphqlTarget, RestTarget, type Target, type ClaimResult } from './bench/targets.ts';
-import { closeConnections } from './bench/http.ts';
-import { concurrent, memoryOf, pidListeningOn, RssSampler, sequential, type Latencies } from './bench/measure.ts';
-import { Reference } from '../conformance/rest.ts';
+import { parseArgs } from 'node:util';
+import { candidatesInput } from '../conformance/candidatesQuery.ts';
 import type { ProviderSpec } from '../conformance/model.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { seed } from './bench/seed.ts';
+import { Reference } from '../conformance/rest.ts';
 import { findCandidates } from '../src/candidates/service.ts';
 import { configFromEnv } from '../src/config.ts';
-import { normaliseCandidatesRequest, type CandidatesInput } from '../src/domain/candidates/request.ts';
-import { candidatesInput } from '../conformance/candidatesQuery.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { type CandidatesInput, normaliseCandidatesRequest } from '../src/domain/candidates/request.ts';
+import { closeConnections } from './bench/http.ts';
+import { concurrent, type Latencies, memoryOf, pidListeningOn, RssSampler, sequential } from './bench/measure.ts';
+import { seed } from './bench/seed.ts';
+import { type ClaimResult, GraphqlTarget, RestTarget, type Target } from './bench/targets.ts';
+import { flat, nested, type Workload } from './bench/workloads.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,7 +76,9 @@ async function startServer(databaseUrl: string, env: Record<string, string> = {}
   // The loader sends 50 providers (up to 200 aliased mutations) per request: an operator's bulk
   // load, so the bench server raises the per-request limits that protect a shared server.
   const bulk = { LOG_REQUESTS: 'off', LIMIT_ALIASES: '100000', LIMIT_TOKENS: '10000000', LIMIT_COST: '1000000000', LIMIT_BODY_BYTES: '100000000' };
-  const startArgs = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start.split(' ').slice(1);
+  const startArgs = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+    .scripts.start.split(' ')
+    .slice(1);
   // --profile DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
   if (values.profile) startArgs.unshift('--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`);
   const child = spawn(process.execPath, startArgs, { cwd: root, env: { ...process.env, ...bulk, ...env, DATABASE_URL: databaseUrl, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -149,7 +151,11 @@ async function loadAll(t: Target, w: Workload): Promise<number> {
   if (ordered) for (const b of batches) await t.load(b);
   else {
     let next = 0;
-    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, async () => { while (next < batches.length) await t.load(batches[next++]); }));
+    await Promise.all(
+      Array.from({ length: LOAD_CONCURRENCY }, async () => {
+        while (next < batches.length) await t.load(batches[next++]);
+      }),
+    );
   }
   return Math.round((w.count / ((performance.now() - start) / 1000)) * 10) / 10;
 }
@@ -202,10 +208,14 @@ async function measure(t: Target, w: Workload, scenario: string, memoOn?: () => 
   }
   console.error(`[${scenario}] ${t.name}: claims`);
   // The reference's way: ask, then claim one of the candidates for a new consumer.
-  await claimFigures('two-step', async () => {
-    const { any } = await t.candidates(w.request);
-    return any ? t.claim(randomUUID(), any) : 'CAPACITY';
-  }, figures);
+  await claimFigures(
+    'two-step',
+    async () => {
+      const { any } = await t.candidates(w.request);
+      return any ? t.claim(randomUUID(), any) : 'CAPACITY';
+    },
+    figures,
+  );
   // This server's own way (claimAllocationCandidate): search and claim in one request.
   if (t.claimOneStep) await claimFigures('one-step', () => t.claimOneStep!(randomUUID(), w.request), figures);
   const mem = memory.read(t.name);
@@ -292,7 +302,14 @@ function targets(): string {
     row(`candidates p50 ≥ 10×, memo off${s === 'flat' ? ' (≤ 7 ms)' : ''}`, p50, fig(ref, 'candidates latency ms (memo off)'), 10, true, s === 'flat' ? [`${p50} ms`, p50 <= 7] : undefined);
     row('candidates c10 req/s ≥ 10×, memo off', fig(ours, 'candidates c10 req/s (memo off)'), fig(ref, 'candidates c10 req/s (memo off)'), 10);
     const c60 = fig(ours, 'one-step claims/s c60');
-    row(`one-step claims/s c60 ≥ ${s === 'flat' ? 50 : 20}× reference claims/s c10${s === 'flat' ? ' (≥ 400/s)' : ''}`, c60, fig(ref, 'two-step claims/s c10'), s === 'flat' ? 50 : 20, false, s === 'flat' ? [`${c60}/s`, c60 >= 400] : undefined);
+    row(
+      `one-step claims/s c60 ≥ ${s === 'flat' ? 50 : 20}× reference claims/s c10${s === 'flat' ? ' (≥ 400/s)' : ''}`,
+      c60,
+      fig(ref, 'two-step claims/s c10'),
+      s === 'flat' ? 50 : 20,
+      false,
+      s === 'flat' ? [`${c60}/s`, c60 >= 400] : undefined,
+    );
     row('sequential one-step claims/s ≥ 10× reference sequential claims/s', fig(ours, 'one-step claims/s c1'), fig(ref, 'two-step claims/s c1'), 10);
     const [rss, refRss] = [fig(ours, 'peak RSS MiB per process'), fig(ref, 'peak RSS MiB per process')];
     lines.push(`| ${s} | peak RSS per replica ≤ 2× the reference's largest process | ${rss} vs ${refRss} MiB: ${Math.round((rss / refRss) * 10) / 10}× | ${rss <= 2 * refRss ? 'yes' : 'no'} |`);
@@ -304,13 +321,19 @@ function targets(): string {
 const DASHBOARD_BEFORE: Record<string, number> = { flat: 163, nested: 485 };
 
 function treeTargets(): string {
-  const lines = ['\n### dashboard as trees (issue 13)\n', '| scenario | flat dashboard p50 | tree dashboard p50 | ratio | issue baseline | target 5× of baseline | met |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '\n### dashboard as trees (issue 13)\n',
+    '| scenario | flat dashboard p50 | tree dashboard p50 | ratio | issue baseline | target 5× of baseline | met |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const s of ['flat', 'nested']) {
     const ours = results.find((r) => r.scenario === s && r.target === 'placement-graphql')?.figures;
     const [flatP50, treeP50] = [headline(ours?.['dashboard latency ms']), headline(ours?.['tree dashboard latency ms'])];
     if (flatP50 === undefined || treeP50 === undefined) continue;
     const want = DASHBOARD_BEFORE[s] / 5;
-    lines.push(`| ${s} | ${flatP50} ms | ${treeP50} ms | ${Math.round((flatP50 / treeP50) * 10) / 10}× | ${DASHBOARD_BEFORE[s]} ms | ≤ ${Math.round(want * 10) / 10} ms | ${treeP50 <= want ? 'yes' : 'no'} |`);
+    lines.push(
+      `| ${s} | ${flatP50} ms | ${treeP50} ms | ${Math.round((flatP50 / treeP50) * 10) / 10}× | ${DASHBOARD_BEFORE[s]} ms | ≤ ${Math.round(want * 10) / 10} ms | ${treeP50 <= want ? 'yes' : 'no'} |`,
+    );
   }
   return lines.length > 3 ? lines.join('\n') : '';
 }
@@ -340,15 +363,17 @@ try {
       if (referencePid) {
         await stopReference(referencePid);
         referencePid = undefined;
-      }
-      else await new Reference(url).reset();
+      } else await new Reference(url).reset();
     }
     // Every scenario on fresh servers and an empty database (a --target must be emptied by hand).
     if (!values.target) {
       for (const s of fleet) await stopServer(s);
       fleet = await startFleet();
       ours.urls = fleet.map((s) => s.url);
-      memory.watch(ours.name, fleet.map((s) => s.pid));
+      memory.watch(
+        ours.name,
+        fleet.map((s) => s.pid),
+      );
     }
     const memoOn = values.target
       ? undefined

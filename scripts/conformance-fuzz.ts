@@ -4,9 +4,9 @@
 //   npx tsx scripts/conformance-fuzz.ts --seed N --cases M [--start K] [--reference URL] [--verbose]
 import { parseArgs } from 'node:util';
 import { generateCase } from '../conformance/fuzzCase.ts';
-import { checkLimited, diffAnswers, type Driver } from '../conformance/model.ts';
-import { Reference } from '../conformance/rest.ts';
+import { checkLimited, type Driver, diffAnswers } from '../conformance/model.ts';
 import { Ours } from '../conformance/ours.ts';
+import { Reference } from '../conformance/rest.ts';
 
 const { values } = parseArgs({
   options: {

@@ -3,9 +3,9 @@
 //   npx tsx scripts/conformance-record.ts [--reference URL] [--only SUBSTRING]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { allScenarios } from '../conformance/scenarios.ts';
 import type { Fixture } from '../conformance/model.ts';
 import { Reference } from '../conformance/rest.ts';
+import { allScenarios } from '../conformance/scenarios.ts';
 
 const { values } = parseArgs({ options: { reference: { type: 'string', default: 'http://127.0.0.1:8778' }, only: { type: 'string' } } });
 const ref = new Reference(values.reference!);

@@ -10,7 +10,7 @@ import { ChangeFeed } from '../src/db/changeFeed.ts';
 import { LOG_LOCK_SQL } from '../src/db/changeLog.ts';
 import { openTestDatabase, schemaSession } from '../test/database.ts';
 import { post, startReplica, stopReplica } from '../test/replicas.ts';
-import { collectChanges, type Collector } from '../test/sse.ts';
+import { type Collector, collectChanges } from '../test/sse.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { writes: { type: 'string', default: '300' }, rate: { type: 'string', default: '20' } } });
 process.env.TEST_DB = 'postgres';
@@ -96,8 +96,19 @@ try {
     for (const s of again) s.close();
     const row = {
       subscribers: n,
-      live: { events: liveTx * PER_TX, firstEventMs: firstLive, seconds: Number(live.toFixed(2)), eventsPerSecondPerSubscriber: Math.round((liveTx * PER_TX) / live), eventsPerSecondTotal: Math.round((n * liveTx * PER_TX) / live) },
-      replay: { events: replayTx * PER_TX, seconds: Number(replay.toFixed(2)), eventsPerSecondPerSubscriber: Math.round((replayTx * PER_TX) / replay), eventsPerSecondTotal: Math.round((n * replayTx * PER_TX) / replay) },
+      live: {
+        events: liveTx * PER_TX,
+        firstEventMs: firstLive,
+        seconds: Number(live.toFixed(2)),
+        eventsPerSecondPerSubscriber: Math.round((liveTx * PER_TX) / live),
+        eventsPerSecondTotal: Math.round((n * liveTx * PER_TX) / live),
+      },
+      replay: {
+        events: replayTx * PER_TX,
+        seconds: Number(replay.toFixed(2)),
+        eventsPerSecondPerSubscriber: Math.round((replayTx * PER_TX) / replay),
+        eventsPerSecondTotal: Math.round((n * replayTx * PER_TX) / replay),
+      },
     };
     if (round === 0) continue;
     (results.throughput as unknown[]).push(row);

@@ -6,8 +6,8 @@
 //   machines cannot download it: PRISMA_SCHEMA_ENGINE_BINARY pointing at any existing file (node
 //   itself) satisfies that check.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const cli = require.resolve('prisma/build/index.js');
@@ -20,9 +20,7 @@ const cli = require.resolve('prisma/build/index.js');
 export function postgresSchema(sqliteSchema) {
   return (
     '// GENERATED from prisma/schema.prisma by scripts/generate.mjs: edit that file, not this one.\n' +
-    sqliteSchema
-      .replace('provider = "sqlite"', 'provider = "postgresql"')
-      .replace('output       = "../src/db/generated"', 'output       = "../../src/db/generated-pg"')
+    sqliteSchema.replace('provider = "sqlite"', 'provider = "postgresql"').replace('output       = "../src/db/generated"', 'output       = "../../src/db/generated-pg"')
   );
 }
 

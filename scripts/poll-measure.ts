@@ -24,7 +24,9 @@ for (let r = 0; r < 50; r++) {
   for (let c = 1; c <= 3; c++) {
     const child = uuid(1000 + r * 4 + c);
     await post(`mutation { createResourceProvider(input: {name: "cn${r}-numa${c}", uuid: "${child}", parentUuid: "${root}"}) { resourceProvider { uuid } } }`);
-    await post(`mutation { setInventories(input: {providerUuid: "${child}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 32}, {resourceClass: "MEMORY_MB", total: 131072}]}) { resourceProvider { uuid } } }`);
+    await post(
+      `mutation { setInventories(input: {providerUuid: "${child}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 32}, {resourceClass: "MEMORY_MB", total: 131072}]}) { resourceProvider { uuid } } }`,
+    );
   }
 }
 const query = `{ changeToken resourceProviders(first: 1000) { totalCount edges { node { id uuid name generation parent { uuid } root { uuid }
@@ -33,7 +35,9 @@ const url = `http://m/graphql?${new URLSearchParams({ query })}`;
 const headerBytes = (res: Response) => [...res.headers].reduce((n, [k, v]) => n + k.length + v.length + 4, 0) + 17;
 async function measure(condition?: string) {
   const times: number[] = [];
-  let bytes = 0, status = 0, tag = '';
+  let bytes = 0,
+    status = 0,
+    tag = '';
   for (let i = 0; i < 40; i++) {
     const t = performance.now();
     const res = await app.fetch(url, { headers: { 'x-graphql-yoga-csrf': '1', ...(condition ? { 'if-none-match': condition } : {}) } });

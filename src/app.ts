@@ -1,25 +1,25 @@
 // The HTTP application: graphql-yoga over the schema, with one context (and so one set of
 // DataLoaders, one identity) per request. Tests call `app.fetch` directly; src/server.ts listens.
 import { randomUUID } from 'node:crypto';
-import { createYoga, type Plugin } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, type DefinitionNode, type ExecutionResult } from 'graphql';
-import { schema } from './graphql/schema.ts';
-import { maskError } from './graphql/errors.ts';
-import { limitPlugins } from './graphql/limits.ts';
-import { storableText } from './graphql/text.ts';
-import { typenamesInVariables } from './graphql/typenames.ts';
-import { bodyTooLargeResponse, requestRules } from './graphql/requests.ts';
-import type { Database } from './db/client.ts';
-import { configFromEnv, type Config } from './config.ts';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { type DefinitionNode, type ExecutionResult, GraphQLError, getOperationAST, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
 import { csrfPrevention } from './auth/csrf.ts';
-import { conditionalGets } from './graphql/etag.ts';
+import { type Config, configFromEnv } from './config.ts';
 import { logPosition } from './db/changeLog.ts';
-import { log, requestContext, type RequestStore } from './log.ts';
+import type { Database } from './db/client.ts';
+import { maskError } from './graphql/errors.ts';
+import { conditionalGets } from './graphql/etag.ts';
+import { limitPlugins } from './graphql/limits.ts';
+import { bodyTooLargeResponse, requestRules } from './graphql/requests.ts';
+import { schema } from './graphql/schema.ts';
+import { storableText } from './graphql/text.ts';
+import { typenamesInVariables } from './graphql/typenames.ts';
+import { log, type RequestStore, requestContext } from './log.ts';
 import { countErrors, databaseRegistry, hasMetricsToken, prometheusPlugin, registry, scrape } from './observability/metrics.ts';
 import { startRequestSpan } from './observability/tracing.ts';
-import { SpanStatusCode } from '@opentelemetry/api';
 
 export interface AppOptions {
   /** Set while the server drains on shutdown: new mutations are refused. */
@@ -38,12 +38,10 @@ interface RequestRecord {
 
 /** Codes an operator must see (warn); INTERNAL_SERVER_ERROR is an incident (error); the rest are answers (info). */
 const WARN_CODES = new Set(['CONCURRENT_UPDATE', 'UNAVAILABLE', 'LIMIT_EXCEEDED', 'TOO_MANY_SUBSCRIBERS', 'SLOW_SUBSCRIBER']);
-const levelOf = (status: number, codes: readonly string[]) =>
-  status >= 500 || codes.includes('INTERNAL_SERVER_ERROR') ? 'error' : codes.some((c) => WARN_CODES.has(c)) ? 'warn' : 'info';
+const levelOf = (status: number, codes: readonly string[]) => (status >= 500 || codes.includes('INTERNAL_SERVER_ERROR') ? 'error' : codes.some((c) => WARN_CODES.has(c)) ? 'warn' : 'info');
 
 const codesOf = (result: ExecutionResult | ExecutionResult[]): string[] =>
   (Array.isArray(result) ? result : [result]).flatMap((r) => (r.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
-
 
 /** `f`'s first answer, for every later call too. */
 const once = <T>(f: () => Promise<T>) => {

@@ -1,7 +1,7 @@
 // Server settings read from the environment, validated once at start (SECURITY.md lists them).
 import { z } from 'zod';
-import type { SearchOptions } from './domain/candidates/search.ts';
 import type { AuthSettings } from './auth/authenticate.ts';
+import type { SearchOptions } from './domain/candidates/search.ts';
 import type { TracingSettings } from './observability/tracing.ts';
 
 const int = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -118,7 +118,9 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
       listItems: e.LIMIT_LIST_ITEMS,
     },
     introspection: e.INTROSPECTION === 'on',
-    corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     feed: { maxSubscribers: e.PLACEMENT_FEED_MAX_SUBSCRIBERS, queueEvents: e.PLACEMENT_FEED_QUEUE_EVENTS, pollMs: e.PLACEMENT_FEED_POLL_MS },
     metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : e.AUTH === 'none' ? 'open' : 'off',
     tracing: {

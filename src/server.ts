@@ -1,15 +1,16 @@
 // Entry point: open (and migrate) the database, serve the API on HOST:PORT (PORT=0: any free port).
-import { createServer } from 'node:http';
+
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.ts';
+import { isLoopbackHost } from './auth/loopback.ts';
+import { type Config, ConfigError, configFromEnv } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { writeStats } from './db/tx.ts';
-import { createApp } from './app.ts';
 import { DomainError } from './domain/errors.ts';
 import { log } from './log.ts';
-import { ConfigError, configFromEnv, type Config } from './config.ts';
-import { isLoopbackHost } from './auth/loopback.ts';
 import { startTracing } from './observability/tracing.ts';
 
 // A setting that does not parse stops the start: one line naming it, exit code 2.

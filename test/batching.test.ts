@@ -2,7 +2,7 @@
 // providers, nor, for the dashboard drawn as trees, with the number of trees: every relation is
 // loaded through a per-request DataLoader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => (h = await setup()));
@@ -19,7 +19,14 @@ async function addTree(t: number) {
       i: { name: `rp-${uuid}`, uuid, parentUuid: parent },
     });
     await h.ok(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, {
-      i: { providerUuid: uuid, providerGeneration: 0, inventories: [{ resourceClass: 'VCPU', total: 16 }, { resourceClass: 'MEMORY_MB', total: 4096 }] },
+      i: {
+        providerUuid: uuid,
+        providerGeneration: 0,
+        inventories: [
+          { resourceClass: 'VCPU', total: 16 },
+          { resourceClass: 'MEMORY_MB', total: 4096 },
+        ],
+      },
     });
     await h.ok(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, {
       i: { providerUuid: uuid, providerGeneration: 1, traits: ['HW_CPU_X86_AVX2'] },

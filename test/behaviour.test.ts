@@ -2,7 +2,7 @@
 // resource classes, inventories, allocations, usages, consumer types, reshaper): the same
 // situations with the same outcomes, observed on OpenStack Placement 8.0.0 at microversion 1.39.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => (h = await setup()));
@@ -13,9 +13,10 @@ const create = (name: string, uuid: string, parentUuid?: string) =>
     i: { name, uuid, parentUuid },
   });
 const provider = async (uuid: string) =>
-  (await h.ok(`{ resourceProvider(uuid: "${uuid}") { name generation parent { uuid } root { uuid } children { uuid } descendants { uuid }
-    inventories { resourceClass total reserved minUnit maxUnit stepSize allocationRatio capacity used } usages { resourceClass used } traits aggregates } }`))
-    .resourceProvider;
+  (
+    await h.ok(`{ resourceProvider(uuid: "${uuid}") { name generation parent { uuid } root { uuid } children { uuid } descendants { uuid }
+    inventories { resourceClass total reserved minUnit maxUnit stepSize allocationRatio capacity used } usages { resourceClass used } traits aggregates } }`)
+  ).resourceProvider;
 const setInventories = (uuid: string, generation: number, inventories: unknown[]) =>
   h.ok(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, {
     i: { providerUuid: uuid, providerGeneration: generation, inventories },
@@ -32,9 +33,7 @@ const consumer = (uuid: string, generation: number | null, allocations: { provid
 });
 const vcpu = (providerUuid: string, amount: number) => ({ providerUuid, resources: [{ resourceClass: 'VCPU', amount }] });
 const providerUuids = async (filter: unknown) =>
-  (await h.ok(`query($f: ProviderFilter) { resourceProviders(filter: $f) { totalCount edges { node { uuid } } } }`, { f: filter })).resourceProviders.edges.map(
-    (e: any) => e.node.uuid,
-  );
+  (await h.ok(`query($f: ProviderFilter) { resourceProviders(filter: $f) { totalCount edges { node { uuid } } } }`, { f: filter })).resourceProviders.edges.map((e: any) => e.node.uuid);
 
 describe('resource providers and trees', () => {
   it('creates roots and children; root and parent follow', async () => {
@@ -304,21 +303,60 @@ describe('allocations and consumers', () => {
 describe('usages', () => {
   it('sums a project by consumer type with consumer counts; "all" and "unknown" selectors', async () => {
     await create('usage-host', u(80));
-    await setInventories(u(80), 0, [{ resourceClass: 'VCPU', total: 100 }, { resourceClass: 'DISK_GB', total: 100 }]);
+    await setInventories(u(80), 0, [
+      { resourceClass: 'VCPU', total: 100 },
+      { resourceClass: 'DISK_GB', total: 100 },
+    ]);
     const claim = (c: number, type: string, user: string, amount: number) =>
       h.ok(SET_ALLOCATIONS, {
-        i: { consumer: consumer(u(c), null, [{ providerUuid: u(80), resources: [{ resourceClass: 'VCPU', amount }, { resourceClass: 'DISK_GB', amount: 10 }] }], { projectId: 'usage-p', userId: user, consumerType: type }) },
+        i: {
+          consumer: consumer(
+            u(c),
+            null,
+            [
+              {
+                providerUuid: u(80),
+                resources: [
+                  { resourceClass: 'VCPU', amount },
+                  { resourceClass: 'DISK_GB', amount: 10 },
+                ],
+              },
+            ],
+            { projectId: 'usage-p', userId: user, consumerType: type },
+          ),
+        },
       });
     await claim(500, 'INSTANCE', 'alice', 2);
     await claim(501, 'INSTANCE', 'bob', 3);
     await claim(502, 'MIGRATION', 'alice', 1);
     const usages = async (args: string) => (await h.ok(`{ usages(${args}) { consumerType consumerCount resources { resourceClass amount } } }`)).usages;
     expect(await usages('projectId: "usage-p"')).toEqual([
-      { consumerType: 'INSTANCE', consumerCount: 2, resources: [{ resourceClass: 'DISK_GB', amount: 20 }, { resourceClass: 'VCPU', amount: 5 }] },
-      { consumerType: 'MIGRATION', consumerCount: 1, resources: [{ resourceClass: 'DISK_GB', amount: 10 }, { resourceClass: 'VCPU', amount: 1 }] },
+      {
+        consumerType: 'INSTANCE',
+        consumerCount: 2,
+        resources: [
+          { resourceClass: 'DISK_GB', amount: 20 },
+          { resourceClass: 'VCPU', amount: 5 },
+        ],
+      },
+      {
+        consumerType: 'MIGRATION',
+        consumerCount: 1,
+        resources: [
+          { resourceClass: 'DISK_GB', amount: 10 },
+          { resourceClass: 'VCPU', amount: 1 },
+        ],
+      },
     ]);
     expect(await usages('projectId: "usage-p", userId: "alice", consumerType: "all"')).toEqual([
-      { consumerType: 'all', consumerCount: 2, resources: [{ resourceClass: 'DISK_GB', amount: 20 }, { resourceClass: 'VCPU', amount: 3 }] },
+      {
+        consumerType: 'all',
+        consumerCount: 2,
+        resources: [
+          { resourceClass: 'DISK_GB', amount: 20 },
+          { resourceClass: 'VCPU', amount: 3 },
+        ],
+      },
     ]);
     expect(await usages('projectId: "usage-p", consumerType: "MIGRATION"')).toHaveLength(1);
     expect(await usages('projectId: "usage-p", consumerType: "unknown"')).toEqual([]);
@@ -330,9 +368,22 @@ describe('usages', () => {
 describe('reshape', () => {
   it('moves VGPU inventory from a compute node to child GPUs with the claims, atomically', async () => {
     await create('gpu-host', u(90));
-    await setInventories(u(90), 0, [{ resourceClass: 'VCPU', total: 8 }, { resourceClass: 'VGPU', total: 4 }]);
+    await setInventories(u(90), 0, [
+      { resourceClass: 'VCPU', total: 8 },
+      { resourceClass: 'VGPU', total: 4 },
+    ]);
     await h.ok(SET_ALLOCATIONS, {
-      i: { consumer: consumer(u(600), null, [{ providerUuid: u(90), resources: [{ resourceClass: 'VCPU', amount: 2 }, { resourceClass: 'VGPU', amount: 2 }] }]) },
+      i: {
+        consumer: consumer(u(600), null, [
+          {
+            providerUuid: u(90),
+            resources: [
+              { resourceClass: 'VCPU', amount: 2 },
+              { resourceClass: 'VGPU', amount: 2 },
+            ],
+          },
+        ]),
+      },
     });
     await create('gpu-0', u(91), u(90));
     await create('gpu-1', u(92), u(90));

@@ -2,9 +2,9 @@
 // what was returned, the one-step claim under concurrency, request validation, and the reference
 // bug we deliberately do not copy.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Ours } from '../conformance/ours.ts';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/candidatesQuery.ts';
-import { candidateProviders, type CandidateRequest, type ProviderSpec, type Topology } from '../conformance/model.ts';
+import { type CandidateRequest, candidateProviders, type ProviderSpec, type Topology } from '../conformance/model.ts';
+import { Ours } from '../conformance/ours.ts';
 import { u } from './helpers.ts';
 
 const opened: Ours[] = [];
@@ -111,10 +111,7 @@ describe('claiming candidates', () => {
   it('two schedulers claiming the same candidate: one wins, the other gets CAPACITY_EXCEEDED, never oversubscription', async () => {
     const s = await server(undefined, { providers: [host(1, 2)] });
     const [a, b] = await Promise.all([1, 2].map(() => candidates(s, { groups: [{ resources: { VCPU: 2 } }] })));
-    const results = await Promise.all([
-      s.gql(claimMutation, claimInput(u(601), a.allocationRequests[0].allocations)),
-      s.gql(claimMutation, claimInput(u(602), b.allocationRequests[0].allocations)),
-    ]);
+    const results = await Promise.all([s.gql(claimMutation, claimInput(u(601), a.allocationRequests[0].allocations)), s.gql(claimMutation, claimInput(u(602), b.allocationRequests[0].allocations))]);
     const codes = results.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK').sort();
     expect(codes).toEqual(['CAPACITY_EXCEEDED', 'OK']);
     const used = (await candidates(s, { groups: [{ resources: { MEMORY_MB: 1 } }] })).providerSummaries[0].resources.find((r: any) => r.resourceClass === 'VCPU').used;
@@ -133,7 +130,10 @@ describe('claiming candidates', () => {
     const want: CandidateRequest = { groups: [{ resources: { VCPU: 1, MEMORY_MB: 256 } }] };
     const results = await Promise.all(Array.from({ length: 14 }, (_, i) => s.gql(oneStep, oneStepInput(u(700 + i), want))));
     const codes = results.map((r) => r.errors?.[0]?.extensions?.code ?? 'OK');
-    expect(codes.filter((c) => c === 'OK'), JSON.stringify(codes)).toHaveLength(12);
+    expect(
+      codes.filter((c) => c === 'OK'),
+      JSON.stringify(codes),
+    ).toHaveLength(12);
     expect(codes.filter((c) => c !== 'OK')).toEqual(['NO_CANDIDATE', 'NO_CANDIDATE']);
     const summaries = (await candidates(s, { groups: [{ resources: { MEMORY_MB: 1 } }] })).providerSummaries;
     for (const p of summaries) expect(p.resources.find((r: any) => r.resourceClass === 'VCPU')).toMatchObject({ capacity: 4, used: 4 });
@@ -151,7 +151,15 @@ describe('request validation', () => {
     ['unknown resource class', { groups: [{ resources: [{ resourceClass: 'CUSTOM_NOPE', amount: 1 }] }] }],
     ['unknown trait', { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }], requiredTraits: ['CUSTOM_NOPE'] }] }],
     ['zero amount', { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 0 }] }] }],
-    ['two named groups without a policy', { groups: [{ suffix: '_A', resources: [{ resourceClass: 'VCPU', amount: 1 }] }, { suffix: '_B', resources: [{ resourceClass: 'VCPU', amount: 1 }] }] }],
+    [
+      'two named groups without a policy',
+      {
+        groups: [
+          { suffix: '_A', resources: [{ resourceClass: 'VCPU', amount: 1 }] },
+          { suffix: '_B', resources: [{ resourceClass: 'VCPU', amount: 1 }] },
+        ],
+      },
+    ],
     ['resourceless group outside sameSubtree', { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }] }, { suffix: '_A', requiredTraits: ['HW_CPU_X86_AVX2'] }] }],
     ['unsuffixed group in sameSubtree', { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }] }], sameSubtree: [['']] }],
     ['unknown suffix in sameSubtree', { groups: [{ suffix: '_A', resources: [{ resourceClass: 'VCPU', amount: 1 }] }], sameSubtree: [['_A', '_B']] }],
@@ -218,9 +226,6 @@ describe('a reference bug not copied', () => {
       ],
     });
     const answer = toAnswer(await candidates(s, { groups: [{ resources: { DISK_GB: 10 } }, { suffix: '_A', resources: { VCPU: 1 } }], groupPolicy: 'none' }));
-    expect(answer.status === 'ok' && answer.candidates).toEqual([
-      `${u(1)}{VCPU:1} ${u(3)}{DISK_GB:10} | =[${u(3)}] _A=[${u(1)}]`,
-      `${u(2)}{VCPU:1} ${u(3)}{DISK_GB:10} | =[${u(3)}] _A=[${u(2)}]`,
-    ]);
+    expect(answer.status === 'ok' && answer.candidates).toEqual([`${u(1)}{VCPU:1} ${u(3)}{DISK_GB:10} | =[${u(3)}] _A=[${u(1)}]`, `${u(2)}{VCPU:1} ${u(3)}{DISK_GB:10} | =[${u(3)}] _A=[${u(2)}]`]);
   });
 });

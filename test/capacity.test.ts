@@ -3,7 +3,7 @@
 // read of them answers exactly (SafeInt), on both databases. A capacity that would pass 2^53 - 1 is
 // refused when written, so nothing the API accepts can make a later read fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -36,7 +36,10 @@ const claim = (n: number, amount: number) =>
 async function refused(inventory: Record<string, unknown>) {
   const before = await snapshotDb(h);
   const res = await setInventory(u(2), inventory);
-  expect(res.errors?.map((e) => e.extensions?.code), JSON.stringify(res)).toEqual(['INVALID_INVENTORY']);
+  expect(
+    res.errors?.map((e) => e.extensions?.code),
+    JSON.stringify(res),
+  ).toEqual(['INVALID_INVENTORY']);
   expect(res.errors![0].message).toMatch(/capacity .* exceeds 9007199254740991/);
   expect(await snapshotDb(h)).toEqual(before);
 }
@@ -71,13 +74,9 @@ describe('capacities and sums past Int', () => {
 
   it('accepts a capacity of exactly 2^53 - 1 and refuses one more', async () => {
     // The largest total: 2147483647 × 2^22 = 2^53 - 2^22 fits; × (2^22 + 1) does not.
-    expect((await setInventory(u(2), { total: MAX_INT, allocationRatio: 2 ** 22 })).data.setInventory.resourceProvider.inventories).toEqual([
-      { capacity: MAX_INT * 2 ** 22, used: 0 },
-    ]);
+    expect((await setInventory(u(2), { total: MAX_INT, allocationRatio: 2 ** 22 })).data.setInventory.resourceProvider.inventories).toEqual([{ capacity: MAX_INT * 2 ** 22, used: 0 }]);
     await refused({ total: MAX_INT, allocationRatio: 2 ** 22 + 1 });
-    expect((await setInventory(u(2), { total: 1, allocationRatio: Number.MAX_SAFE_INTEGER })).data.setInventory.resourceProvider.inventories).toEqual([
-      { capacity: Number.MAX_SAFE_INTEGER, used: 0 },
-    ]);
+    expect((await setInventory(u(2), { total: 1, allocationRatio: Number.MAX_SAFE_INTEGER })).data.setInventory.resourceProvider.inventories).toEqual([{ capacity: Number.MAX_SAFE_INTEGER, used: 0 }]);
     await refused({ total: 1, allocationRatio: Number.MAX_SAFE_INTEGER + 1 });
     expect((await h.ok(`{ resourceProvider(uuid: "${u(2)}") { inventories { capacity } } }`)).resourceProvider.inventories).toEqual([{ capacity: Number.MAX_SAFE_INTEGER }]);
   });
@@ -86,9 +85,7 @@ describe('capacities and sums past Int', () => {
     const largestRatio = 3.4028234663852886e38;
     await refused({ total: 1, allocationRatio: largestRatio });
     await refused({ total: MAX_INT, reserved: 1, allocationRatio: 1e30 });
-    expect((await setInventory(u(2), { total: 5, reserved: 5, allocationRatio: largestRatio })).data.setInventory.resourceProvider.inventories).toEqual([
-      { capacity: 0, used: 0 },
-    ]);
+    expect((await setInventory(u(2), { total: 5, reserved: 5, allocationRatio: largestRatio })).data.setInventory.resourceProvider.inventories).toEqual([{ capacity: 0, used: 0 }]);
     // Past the reference's bound the ratio itself is refused, as before.
     const res = await setInventory(u(2), { total: 1, allocationRatio: 3.5e38 });
     expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_INVENTORY']);

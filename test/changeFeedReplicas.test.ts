@@ -3,9 +3,9 @@
 // subscriber of this one: on PostgreSQL by its notification, and, with notifications lost, by the
 // fallback read, which is also how SQLite hears other processes.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type Database } from '../src/db/client.ts';
-import { openTestDatabase, testingPostgres, type TestDatabase } from './database.ts';
-import { appOn, u, type AppOn } from './helpers.ts';
+import { type Database, openDatabase } from '../src/db/client.ts';
+import { openTestDatabase, type TestDatabase, testingPostgres } from './database.ts';
+import { type AppOn, appOn, u } from './helpers.ts';
 import { openSse, type SseStream } from './sse.ts';
 
 let td: TestDatabase;

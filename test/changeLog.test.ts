@@ -2,7 +2,7 @@
 // the candidate search reads appends exactly one row, in the same transaction, naming the providers
 // it touched and whether names changed; a write that fails appends nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,8 +21,7 @@ const rows = async (): Promise<LogRow[]> =>
     names: Boolean(r.names),
   }));
 
-const idOf = async (uuid: string) =>
-  String((await h.db.reader.$queryRawUnsafe<{ id: number }[]>(`SELECT id FROM resource_providers WHERE uuid = '${uuid}'`))[0].id);
+const idOf = async (uuid: string) => String((await h.db.reader.$queryRawUnsafe<{ id: number }[]>(`SELECT id FROM resource_providers WHERE uuid = '${uuid}'`))[0].id);
 
 /** The rows `write` appended. */
 async function appended(write: () => Promise<unknown>): Promise<LogRow[]> {
@@ -33,9 +32,7 @@ async function appended(write: () => Promise<unknown>): Promise<LogRow[]> {
 
 describe('change log', () => {
   it('holds one row per committed write transaction, naming what it changed', async () => {
-    expect(await appended(() => h.ok(`mutation { createResourceProvider(input: {uuid: "${u(1)}", name: "a"}) { __typename } }`))).toEqual([
-      { providers: await idOf(u(1)), names: false },
-    ]);
+    expect(await appended(() => h.ok(`mutation { createResourceProvider(input: {uuid: "${u(1)}", name: "a"}) { __typename } }`))).toEqual([{ providers: await idOf(u(1)), names: false }]);
     // Two mutation fields: two transactions, two rows.
     const two = await appended(() =>
       h.ok(`mutation {
@@ -61,24 +58,31 @@ describe('change log', () => {
     // Found by three replicas loading 1000 providers at once: a change record attached to Prisma's
     // transaction object was shared by concurrent transactions, so rows named other writes' providers.
     const uuids = Array.from({ length: 24 }, (_, i) => u(300 + i));
-    const written = await appended(() =>
-      Promise.all(uuids.map((uuid) => h.ok(`mutation { createResourceProvider(input: {uuid: "${uuid}", name: "c-${uuid}"}) { __typename } }`))),
-    );
+    const written = await appended(() => Promise.all(uuids.map((uuid) => h.ok(`mutation { createResourceProvider(input: {uuid: "${uuid}", name: "c-${uuid}"}) { __typename } }`))));
     const ids = await Promise.all(uuids.map(idOf));
     expect(written.map((r) => r.providers).sort()).toEqual([...ids].sort());
   });
 
   it('holds nothing for a write that failed or changed nothing', async () => {
     expect(
-      await appended(() => h.fails('CONCURRENT_UPDATE', `mutation { setInventories(input: {providerUuid: "${u(1)}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 8}]}) { __typename } }`)),
+      await appended(() =>
+        h.fails('CONCURRENT_UPDATE', `mutation { setInventories(input: {providerUuid: "${u(1)}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 8}]}) { __typename } }`),
+      ),
     ).toEqual([]);
-    expect(await appended(() => h.fails('CAPACITY_EXCEEDED', `mutation { setAllocations(input: {consumer: {consumerUuid: "${u(8)}", consumerGeneration: null, projectId: "p", userId: "u", consumerType: "INSTANCE",
-        allocations: [{providerUuid: "${u(1)}", resources: [{resourceClass: "VCPU", amount: 99}]}]}}) { __typename } }`))).toEqual([]);
+    expect(
+      await appended(() =>
+        h.fails(
+          'CAPACITY_EXCEEDED',
+          `mutation { setAllocations(input: {consumer: {consumerUuid: "${u(8)}", consumerGeneration: null, projectId: "p", userId: "u", consumerType: "INSTANCE",
+        allocations: [{providerUuid: "${u(1)}", resources: [{resourceClass: "VCPU", amount: 99}]}]}}) { __typename } }`,
+        ),
+      ),
+    ).toEqual([]);
     // A trait that exists already: nothing changed.
     expect(await appended(() => h.ok(`mutation { ensureTrait(input: {name: "HW_CPU_X86_AVX2"}) { created } }`))).toEqual([]);
   });
 
-  it('holds each transaction\'s events, named by uuid, in the order a reader applies them', async () => {
+  it("holds each transaction's events, named by uuid, in the order a reader applies them", async () => {
     const events = async (write: () => Promise<unknown>) => {
       const [{ n }] = await h.db.reader.$queryRawUnsafe<{ n: bigint }[]>('SELECT COALESCE(MAX(seq), 0) AS n FROM change_log');
       await write();
@@ -96,9 +100,7 @@ describe('change log', () => {
     expect(await events(() => h.ok(`mutation { updateResourceProvider(input: {uuid: "${R}", name: "er2"}) { __typename } }`))).toEqual([
       [{ kind: 'PROVIDER_UPDATED', provider: R, root: R, parent: null, generation: 0, changed: ['NAME'] }],
     ]);
-    expect(await events(() => h.ok(`mutation { createResourceClass(input: {name: "CUSTOM_EVENTED"}) { __typename } }`))).toEqual([
-      [{ kind: 'RESOURCE_CLASS_CREATED', name: 'CUSTOM_EVENTED' }],
-    ]);
+    expect(await events(() => h.ok(`mutation { createResourceClass(input: {name: "CUSTOM_EVENTED"}) { __typename } }`))).toEqual([[{ kind: 'RESOURCE_CLASS_CREATED', name: 'CUSTOM_EVENTED' }]]);
     const claim = `mutation { setAllocations(input: {consumer: {consumerUuid: "${X}", consumerGeneration: null, projectId: "proj-e", userId: "u", consumerType: "INSTANCE",
       allocations: [{providerUuid: "${C}", resources: [{resourceClass: "VCPU", amount: 1}]}]}}) { __typename } }`;
     expect(await events(() => h.ok(claim))).toEqual([
@@ -116,8 +118,6 @@ describe('change log', () => {
     expect(await events(() => h.ok(`mutation { deleteResourceProvider(input: {uuid: "${C}"}) { __typename } }`))).toEqual([
       [{ kind: 'PROVIDER_DELETED', provider: C, root: R, parent: R, generation: 2 }],
     ]);
-    expect(await events(() => h.ok(`mutation { deleteResourceClass(input: {name: "CUSTOM_EVENTED"}) { __typename } }`))).toEqual([
-      [{ kind: 'RESOURCE_CLASS_DELETED', name: 'CUSTOM_EVENTED' }],
-    ]);
+    expect(await events(() => h.ok(`mutation { deleteResourceClass(input: {name: "CUSTOM_EVENTED"}) { __typename } }`))).toEqual([[{ kind: 'RESOURCE_CLASS_DELETED', name: 'CUSTOM_EVENTED' }]]);
   });
 });

@@ -1,8 +1,8 @@
 // The claim pipeline (issue 12, item 3): one-step claims sent at once are placed together, in one
 // transaction per batch, with the room each takes counted for the next; each answer is its own.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
 import { claimPipeline } from '../src/candidates/pipeline.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 const HOSTS = 4;
 const VCPUS = 3;
@@ -36,7 +36,16 @@ const CLAIM = `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCan
   allocationRequest { allocations { providerUuid resources { resourceClass amount } } }
 } }`;
 
-const ONE = { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }, { resourceClass: 'DISK_GB', amount: 10 }] }] };
+const ONE = {
+  groups: [
+    {
+      resources: [
+        { resourceClass: 'VCPU', amount: 1 },
+        { resourceClass: 'DISK_GB', amount: 10 },
+      ],
+    },
+  ],
+};
 
 interface Sent {
   consumer: string;
@@ -86,7 +95,10 @@ describe('the claim pipeline', () => {
     const answers = await Promise.all(consumers.map((consumer) => send({ consumer })));
     const codes = answers.map(codeOf);
     expect(codes.filter((c) => c === 'OK')).toHaveLength(ROOM);
-    expect(codes.filter((c) => c !== 'OK').every((c) => c === 'NO_CANDIDATE'), JSON.stringify(codes)).toBe(true);
+    expect(
+      codes.filter((c) => c !== 'OK').every((c) => c === 'NO_CANDIDATE'),
+      JSON.stringify(codes),
+    ).toBe(true);
     // Every OK is in the database, exactly as answered; every refusal holds nothing.
     for (const [i, a] of answers.entries()) {
       const inDb = await held(consumers[i]);
@@ -159,19 +171,26 @@ describe('the claim pipeline', () => {
     const SET = `mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid generation allocations { resources { amount } } } } }`;
     const set = (consumer: string, provider: string, generation: number | null = null) =>
       h.gql(SET, {
-        i: { consumer: { consumerUuid: consumer, consumerGeneration: generation, projectId: 'p', userId: 'u', consumerType: 'INSTANCE',
-          allocations: [{ providerUuid: provider, resources: [{ resourceClass: 'VCPU', amount: 1 }] }] } },
+        i: {
+          consumer: {
+            consumerUuid: consumer,
+            consumerGeneration: generation,
+            projectId: 'p',
+            userId: 'u',
+            consumerType: 'INSTANCE',
+            allocations: [{ providerUuid: provider, resources: [{ resourceClass: 'VCPU', amount: 1 }] }],
+          },
+        },
       });
     const consumers = Array.from({ length: 8 }, fresh);
     const before = claimPipeline(h.db).stats.batches;
-    const [answers, missing, stale] = await Promise.all([
-      Promise.all(consumers.map((c) => set(c, u(1)))),
-      set(fresh(), u(77)),
-      set(fresh(), u(2), 3),
-    ]);
+    const [answers, missing, stale] = await Promise.all([Promise.all(consumers.map((c) => set(c, u(1)))), set(fresh(), u(77)), set(fresh(), u(2), 3)]);
     const codes = answers.map(codeOf);
     expect(codes.filter((c) => c === 'OK')).toHaveLength(VCPUS);
-    expect(codes.filter((c) => c !== 'OK').every((c) => c === 'CAPACITY_EXCEEDED'), JSON.stringify(codes)).toBe(true);
+    expect(
+      codes.filter((c) => c !== 'OK').every((c) => c === 'CAPACITY_EXCEEDED'),
+      JSON.stringify(codes),
+    ).toBe(true);
     expect([codeOf(missing), codeOf(stale)]).toEqual(['NOT_FOUND', 'CONCURRENT_UPDATE']);
     for (const [i, a] of answers.entries()) {
       if (codes[i] === 'OK') expect(a.data.setAllocations.consumers).toEqual([{ uuid: consumers[i], generation: 1, allocations: [{ resources: [{ amount: 1 }] }] }]);

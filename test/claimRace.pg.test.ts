@@ -1,8 +1,8 @@
 // A claim that loses its room to another writer between the search and the lock (issue 12, item 3):
 // only that claim runs again; the others of its batch are written and answered at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
 import { claimPipeline } from '../src/candidates/pipeline.ts';
+import { type Harness, setup, u } from './helpers.ts';
 import { otherWriter } from './otherWriter.ts';
 
 const [A, B] = [u(1), u(2)];
@@ -11,7 +11,7 @@ let schema: string;
 
 beforeAll(async () => {
   h = await setup();
-  schema = ((await h.db.reader.$queryRawUnsafe<{ s: string }[]>('SELECT current_schema() AS s'))[0]).s;
+  schema = (await h.db.reader.$queryRawUnsafe<{ s: string }[]>('SELECT current_schema() AS s'))[0].s;
   await h.ok(`mutation {
     ta: ensureTrait(input: {name: "CUSTOM_A"}) { created }
     tb: ensureTrait(input: {name: "CUSTOM_B"}) { created }
@@ -47,7 +47,10 @@ describe('a claim that loses its room under the lock', () => {
     const rows = await h.db.reader.$queryRawUnsafe<{ uuid: string; used: number }[]>(
       `SELECT p.uuid, SUM(a.used)::int AS used FROM allocations a JOIN resource_providers p ON p.id = a.resource_provider_id GROUP BY p.uuid ORDER BY p.uuid`,
     );
-    expect(rows).toEqual([{ uuid: A, used: 1 }, { uuid: B, used: 1 }]);
+    expect(rows).toEqual([
+      { uuid: A, used: 1 },
+      { uuid: B, used: 1 },
+    ]);
     const held = await h.db.reader.$queryRawUnsafe<{ uuid: string }[]>(`SELECT uuid FROM consumers ORDER BY uuid`);
     expect(held.map((r) => r.uuid)).toEqual([u(101), u(200)]);
   });

@@ -4,12 +4,13 @@
 // an internal error, and no provider over capacity. First a storm on little room, where answers
 // are OK or NO_CANDIDATE (UNAVAILABLE too before the claim pipeline); then, step by step, a claim
 // that commits while other claims wait behind locks (issue 11: it answered UNAVAILABLE, yet held).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type pg from 'pg';
-import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
-import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
-import { u } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_LOCK_SQL as LOG_LOCK } from '../src/db/changeLog.ts';
+import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
+import { u } from './helpers.ts';
+import { post, type Replica, startReplica, stopReplica } from './replicas.ts';
 
 const HOSTS = 60;
 const CELLS = 8;
@@ -69,7 +70,16 @@ const CLAIM = `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCan
   allocationRequest { allocations { providerUuid resources { resourceClass amount } } }
 } }`;
 
-const ONE_VCPU_AND_DISK = { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }, { resourceClass: 'DISK_GB', amount: 1 }] }] };
+const ONE_VCPU_AND_DISK = {
+  groups: [
+    {
+      resources: [
+        { resourceClass: 'VCPU', amount: 1 },
+        { resourceClass: 'DISK_GB', amount: 1 },
+      ],
+    },
+  ],
+};
 
 const claim = (consumerUuid: string, request: unknown = ONE_VCPU_AND_DISK) =>
   post(replica.url, CLAIM, { i: { request, consumerUuid, consumerGeneration: null, projectId: 'p', userId: 'u', consumerType: 'INSTANCE' } });
@@ -172,15 +182,27 @@ describe('one-step claims on a starved pool', () => {
     const answers = await Promise.all(
       consumers.map((consumerUuid, i) =>
         post(replica.url, SET, {
-          i: { consumer: { consumerUuid, consumerGeneration: null, projectId: 'p', userId: 'u', consumerType: 'INSTANCE', allocations: [
-            { providerUuid: free[(i * 7) % free.length], resources: [{ resourceClass: 'VCPU', amount: 1 }] },
-            { providerUuid: SHARED, resources: [{ resourceClass: 'DISK_GB', amount: 1 }] },
-          ] } },
+          i: {
+            consumer: {
+              consumerUuid,
+              consumerGeneration: null,
+              projectId: 'p',
+              userId: 'u',
+              consumerType: 'INSTANCE',
+              allocations: [
+                { providerUuid: free[(i * 7) % free.length], resources: [{ resourceClass: 'VCPU', amount: 1 }] },
+                { providerUuid: SHARED, resources: [{ resourceClass: 'DISK_GB', amount: 1 }] },
+              ],
+            },
+          },
         }),
       ),
     );
     const codes = answers.map((a) => a.code);
-    expect(codes.every((c) => c === 'OK' || c === 'CAPACITY_EXCEEDED'), JSON.stringify(codes)).toBe(true);
+    expect(
+      codes.every((c) => c === 'OK' || c === 'CAPACITY_EXCEEDED'),
+      JSON.stringify(codes),
+    ).toBe(true);
     for (const [i, a] of answers.entries()) expect(await held(consumers[i])).toHaveLength(a.code === 'OK' ? 2 : 0);
     expect(codes.filter((c) => c === 'OK')).toHaveLength(new Set(consumers.map((_, i) => (i * 7) % free.length)).size);
     await assertWithinCapacity();

@@ -1,7 +1,7 @@
 // Concurrent claims through one server never oversubscribe: every claim either fits or fails
 // cleanly with CAPACITY_EXCEEDED, and the provider generation counts exactly the successes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => (h = await setup()));

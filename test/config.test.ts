@@ -37,5 +37,4 @@ describe('settings', () => {
     expect(message.split(': ')[0]).toBe(`invalid setting ${name}`);
     expect(message.slice(`invalid setting ${name}: `.length)).toEqual(why);
   });
-
 });

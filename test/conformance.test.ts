@@ -3,9 +3,9 @@
 // reference's answer recorded by `npm run conformance:record`.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allScenarios } from '../conformance/scenarios.ts';
 import { checkLimited, diffAnswers, type Fixture } from '../conformance/model.ts';
 import { Ours } from '../conformance/ours.ts';
+import { allScenarios } from '../conformance/scenarios.ts';
 
 const fixture = (name: string): Fixture => JSON.parse(readFileSync(new URL(`./conformance/fixtures/${name}.json`, import.meta.url), 'utf8'));
 

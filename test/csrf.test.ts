@@ -3,7 +3,7 @@
 // and write nothing; JSON POSTs, and urlencoded or GET requests carrying the header, work as before
 // (multipart is never parsed: there are no uploads).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appOn, setup, snapshotDb, type AppOn, type Harness } from './helpers.ts';
+import { type AppOn, appOn, type Harness, setup, snapshotDb } from './helpers.ts';
 
 let h: Harness;
 let on: AppOn;

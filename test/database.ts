@@ -1,13 +1,14 @@
 // One fresh database per test file: an SQLite file by default, or, when the suite runs in its
 // PostgreSQL project (TEST_DB=postgres, TEST_POSTGRES_URL set), a schema of its own on that server.
+
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Database } from '../src/db/client.ts';
 import { configFromEnv, type DatabaseSettings } from '../src/config.ts';
 import { LOG_LOCK_SQL } from '../src/db/changeLog.ts';
+import { type Database, openDatabase } from '../src/db/client.ts';
 
 export const testingPostgres = () => process.env.TEST_DB === 'postgres';
 

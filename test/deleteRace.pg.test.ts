@@ -3,7 +3,7 @@
 // delete's lock finds the provider gone and answers as if it had never been there. Found by the
 // change feed's replica test as a foreign-key failure answered INTERNAL_SERVER_ERROR.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 import { otherWriter } from './otherWriter.ts';
 
 let h: Harness;
@@ -11,7 +11,7 @@ let schema: string;
 
 beforeAll(async () => {
   h = await setup();
-  schema = ((await h.db.reader.$queryRawUnsafe<{ s: string }[]>('SELECT current_schema() AS s'))[0]).s;
+  schema = (await h.db.reader.$queryRawUnsafe<{ s: string }[]>('SELECT current_schema() AS s'))[0].s;
 });
 afterAll(() => h?.close());
 

@@ -1,6 +1,6 @@
 // One test per error code: the failing write is refused with that code and leaves every table as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -40,7 +40,10 @@ const cases: [code: string, operation: string][] = [
   ['CONSTRAINTS_VIOLATED', claim(1)],
   ['CONSTRAINTS_VIOLATED', claim(6)],
   ['INVALID_INVENTORY', `mutation { setInventory(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventory: {resourceClass: "VCPU", total: 4, reserved: 5}}) { resourceProvider { uuid } } }`],
-  ['INVALID_INVENTORY', `mutation { setInventory(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventory: {resourceClass: "VCPU", total: 4, allocationRatio: 0}}) { resourceProvider { uuid } } }`],
+  [
+    'INVALID_INVENTORY',
+    `mutation { setInventory(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventory: {resourceClass: "VCPU", total: 4, allocationRatio: 0}}) { resourceProvider { uuid } } }`,
+  ],
   ['INVALID_INVENTORY', claim(1).replace('"VCPU"', '"MEMORY_MB"')],
   ['INVALID_PARENT', `mutation { updateResourceProvider(input: {uuid: "${u(1)}", parentUuid: "${u(2)}"}) { resourceProvider { uuid } } }`],
   ['INVALID_PARENT', `mutation { createResourceProvider(input: {name: "orphan", parentUuid: "${u(9)}"}) { resourceProvider { uuid } } }`],
@@ -50,7 +53,10 @@ const cases: [code: string, operation: string][] = [
   ['BAD_VALUE', `mutation { setProviderAggregates(input: {providerUuid: "${u(1)}", providerGeneration: 2, aggregates: ["nope"]}) { resourceProvider { uuid } } }`],
   ['BAD_VALUE', `mutation { createResourceClass(input: {name: "CUSTOM_lower"}) { resourceClass { name } } }`],
   ['BAD_VALUE', claim(0)],
-  ['DUPLICATE_KEY', `mutation { setInventories(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventories: [{resourceClass: "DISK_GB", total: 1}, {resourceClass: "DISK_GB", total: 2}]}) { resourceProvider { uuid } } }`],
+  [
+    'DUPLICATE_KEY',
+    `mutation { setInventories(input: {providerUuid: "${u(2)}", providerGeneration: 2, inventories: [{resourceClass: "DISK_GB", total: 1}, {resourceClass: "DISK_GB", total: 2}]}) { resourceProvider { uuid } } }`,
+  ],
   ['CLASS_IN_USE', `mutation { deleteResourceClass(input: {name: "CUSTOM_GOLD"}) { resourceClass { name } } }`],
   ['TRAIT_IN_USE', `mutation { deleteTrait(input: {name: "CUSTOM_FAST"}) { trait { name } } }`],
   ['STANDARD_READ_ONLY', `mutation { deleteResourceClass(input: {name: "VCPU"}) { resourceClass { name } } }`],

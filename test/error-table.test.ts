@@ -2,9 +2,9 @@
 // same mistake reads the same wherever it is made (one wording, from src/domain/messages.ts).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodes } from '../src/domain/errors.ts';
 import { createApp } from '../src/app.ts';
-import { setup, u, type Harness } from './helpers.ts';
+import { errorCodes } from '../src/domain/errors.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('## Errors'), readme.indexOf('\n## ', readme.indexOf('## Errors') + 1));

@@ -1,16 +1,19 @@
 // Errors a program can use (issue 14, item 6): facts in `extensions` beside `code`, and the
 // ErrorCode enum reachable from a root field, where client code generators find it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { getNamedType, isObjectType } from 'graphql';
-import { setup, u, type Harness } from './helpers.ts';
-import { schema } from '../src/graphql/schema.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes } from '../src/domain/errors.ts';
+import { schema } from '../src/graphql/schema.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
   h = await setup();
   await h.ok(`mutation { createResourceProvider(input: {name: "r", uuid: "${u(1)}"}) { resourceProvider { uuid } } }`);
-  await h.ok(`mutation { setInventories(input: {providerUuid: "${u(1)}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 4, allocationRatio: 2.0}]}) { resourceProvider { generation } } }`);
+  await h.ok(
+    `mutation { setInventories(input: {providerUuid: "${u(1)}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 4, allocationRatio: 2.0}]}) { resourceProvider { generation } } }`,
+  );
 });
 afterAll(() => h.close());
 

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.ts';
+import { type App, createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
-import { openDatabase, type Database } from '../src/db/client.ts';
 import { logPosition, readEvents } from '../src/db/changeLog.ts';
+import { type Database, openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { u } from './helpers.ts';
 
@@ -27,9 +27,7 @@ beforeAll(async () => {
   other = await openDatabase(td.url); // another replica (PostgreSQL) or process (SQLite)
   dir = mkdtempSync(path.join(tmpdir(), 'placement-etag-'));
   const file = path.join(dir, 'tokens.json');
-  const tokens = Object.entries(TOKENS).map(([who, token]) =>
-    who === 'p1' || who === 'p2' ? { token, subject: who, role: 'project-reader', project: who } : { token, subject: who, role: who },
-  );
+  const tokens = Object.entries(TOKENS).map(([who, token]) => (who === 'p1' || who === 'p2' ? { token, subject: who, role: 'project-reader', project: who } : { token, subject: who, role: who }));
   writeFileSync(file, JSON.stringify({ tokens }));
   const env = { AUTH: 'token-file', AUTH_TOKEN_FILE: file };
   app = createApp(td.db, configFromEnv(env));
@@ -123,7 +121,7 @@ describe('conditional GET', () => {
     await notModified(await get('reader', q, { 'if-none-match': one }, { uuid: u(1) }), one);
   });
 
-  it('never lets one identity revalidate with another identity\'s tag', async () => {
+  it("never lets one identity revalidate with another identity's tag", async () => {
     const q = '{ changeToken }';
     const tags = new Map<Who, string>();
     for (const who of ['admin', 'service', 'reader', 'p1', 'p2'] as const) tags.set(who, await tagged(await get(who, q)));
@@ -141,7 +139,11 @@ describe('conditional GET', () => {
   });
 
   it('a refused or failed GET is no-store, untagged, and never a 304', async () => {
-    for (const [who, q] of [['p1', DASHBOARD], ['anonymous', '{ changeToken }'], ['reader', '{ resourceProviders(first: 5000) { totalCount } }']] as const) {
+    for (const [who, q] of [
+      ['p1', DASHBOARD],
+      ['anonymous', '{ changeToken }'],
+      ['reader', '{ resourceProviders(first: 5000) { totalCount } }'],
+    ] as const) {
       const res = await get(who, q, { 'if-none-match': '*' });
       expect(res.status).not.toBe(304);
       expect(res.headers.get('cache-control')).toBe('no-store');
@@ -174,7 +176,10 @@ describe('conditional GET', () => {
 describe('POST', () => {
   it('keeps no-store and no tag, for queries and mutations, whatever If-None-Match says', async () => {
     const tag = await tagged(await get('reader', DASHBOARD));
-    for (const [who, q] of [['reader', DASHBOARD], ['service', `mutation { ensureTrait(input: {name: "CUSTOM_POST"}) { created } }`]] as const) {
+    for (const [who, q] of [
+      ['reader', DASHBOARD],
+      ['service', `mutation { ensureTrait(input: {name: "CUSTOM_POST"}) { created } }`],
+    ] as const) {
       for (const condition of [tag, '*']) {
         const res = await post(who, q, { 'if-none-match': condition });
         expect(res.status).toBe(200);

@@ -6,12 +6,13 @@
 // cursor, and their combined streams must still be exactly the log's. The fallback poll is set far
 // beyond the test, so only the NOTIFY wake-up can deliver in time. The expectation is computed here
 // from the change_log rows, independently of the server's filter code.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
-import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
-import { collectChanges, type Collector, type Received } from './sse.ts';
 import { u } from './helpers.ts';
+import { post, type Replica, startReplica, stopReplica } from './replicas.ts';
+import { type Collector, collectChanges, type Received } from './sse.ts';
 
 const R1 = u(1);
 const R2 = u(2);
@@ -32,7 +33,11 @@ type Logged = { seq: string; index: number; kind: string; provider?: string; roo
 const SUBSCRIBERS: { replica: number; filter?: Record<string, unknown>; hears: (e: Logged) => boolean }[] = [
   { replica: 0, hears: () => true },
   { replica: 0, filter: { rootUuids: [R1] }, hears: (e) => e.root === R1 || (e.roots ?? []).includes(R1) },
-  { replica: 0, filter: { kinds: ['ALLOCATIONS_WRITTEN', 'ALLOCATIONS_REMOVED', 'PROVIDER_DELETED'] }, hears: (e) => ['ALLOCATIONS_WRITTEN', 'ALLOCATIONS_REMOVED', 'PROVIDER_DELETED'].includes(e.kind) },
+  {
+    replica: 0,
+    filter: { kinds: ['ALLOCATIONS_WRITTEN', 'ALLOCATIONS_REMOVED', 'PROVIDER_DELETED'] },
+    hears: (e) => ['ALLOCATIONS_WRITTEN', 'ALLOCATIONS_REMOVED', 'PROVIDER_DELETED'].includes(e.kind),
+  },
   { replica: VICTIM, hears: () => true },
   { replica: VICTIM, filter: { rootUuids: [R1] }, hears: (e) => e.root === R1 || (e.roots ?? []).includes(R1) },
   {
@@ -46,7 +51,16 @@ let td: TestDatabase;
 let replicas: Replica[] = [];
 let sql: pg.Client;
 /** What the replicas logged as unexpected errors (for a failure's message). */
-const unexpected = () => replicas.flatMap((r) => r.output.join('').split('\n').filter((l) => l.includes('unexpected error'))).join('\n').slice(0, 4000);
+const unexpected = () =>
+  replicas
+    .flatMap((r) =>
+      r.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('unexpected error')),
+    )
+    .join('\n')
+    .slice(0, 4000);
 const alive = (i: number) => replicas[i].process.exitCode === null && replicas[i].process.signalCode === null;
 
 /** One identity per write, the same as its event's (below): the time its answer came back. */
@@ -66,7 +80,8 @@ async function worker(w: number, replicaOf: () => number, until: () => boolean, 
   const own: { uuid: string; children: number; parent?: string; inventory: boolean; consumers: string[] }[] = [];
   let n = 0;
   const fresh = () => u(10_000 * (w + 1) + ++n);
-  const generation = async (replica: number, uuid: string) => (await post(replicas[replica].url, `query($u: String!) { resourceProvider(uuid: $u) { generation } }`, { u: uuid })).data?.resourceProvider?.generation ?? 0;
+  const generation = async (replica: number, uuid: string) =>
+    (await post(replicas[replica].url, `query($u: String!) { resourceProvider(uuid: $u) { generation } }`, { u: uuid })).data?.resourceProvider?.generation ?? 0;
   const updated = (p: string) => (d: any) => `PROVIDER_UPDATED:${p}:${Object.values(d)[0] && (Object.values(d)[0] as any).resourceProvider.generation}`;
   while (until()) {
     const replica = replicaOf();
@@ -76,7 +91,12 @@ async function worker(w: number, replicaOf: () => number, until: () => boolean, 
     if (!p || pick < 0.2) {
       const uuid = fresh();
       const parent = [R1, R2, undefined, own[0]?.uuid][Math.floor(Math.random() * 4)];
-      const r = await write(replica, `mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`, { i: { uuid, name: `w${w}-${n}`, parentUuid: parent } }, () => `PROVIDER_CREATED:${uuid}`);
+      const r = await write(
+        replica,
+        `mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`,
+        { i: { uuid, name: `w${w}-${n}`, parentUuid: parent } },
+        () => `PROVIDER_CREATED:${uuid}`,
+      );
       if (r.code === 'OK') {
         own.push({ uuid, children: 0, parent, inventory: false, consumers: [] });
         const up = own.find((x) => x.uuid === parent);
@@ -84,9 +104,14 @@ async function worker(w: number, replicaOf: () => number, until: () => boolean, 
       }
       code = r.code;
     } else if (pick < 0.35) {
-      const r = await write(replica, `mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, {
-        i: { providerUuid: p.uuid, providerGeneration: await generation(replica, p.uuid), inventories: [{ resourceClass: 'VCPU', total: 8 + Math.floor(Math.random() * 8) }] },
-      }, updated(p.uuid));
+      const r = await write(
+        replica,
+        `mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`,
+        {
+          i: { providerUuid: p.uuid, providerGeneration: await generation(replica, p.uuid), inventories: [{ resourceClass: 'VCPU', total: 8 + Math.floor(Math.random() * 8) }] },
+        },
+        updated(p.uuid),
+      );
       if (r.code === 'OK') p.inventory = true;
       code = r.code;
     } else if (pick < 0.45) {
@@ -94,29 +119,73 @@ async function worker(w: number, replicaOf: () => number, until: () => boolean, 
       const t = await write(replica, `mutation($i: EnsureTraitInput!) { ensureTrait(input: $i) { created } }`, { i: { name } }, () => `TRAIT_CREATED:${name}`);
       code = t.code;
       if (t.code === 'OK') {
-        code = (await write(replica, `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, {
-          i: { providerUuid: p.uuid, providerGeneration: await generation(replica, p.uuid), traits: [name] },
-        }, updated(p.uuid))).code;
+        code = (
+          await write(
+            replica,
+            `mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`,
+            {
+              i: { providerUuid: p.uuid, providerGeneration: await generation(replica, p.uuid), traits: [name] },
+            },
+            updated(p.uuid),
+          )
+        ).code;
       }
     } else if (pick < 0.55) {
-      code = (await write(replica, `mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, {
-        i: { providerUuid: p.uuid, providerGeneration: await generation(replica, p.uuid), aggregates: [AGGS[Math.floor(Math.random() * AGGS.length)]] },
-      }, updated(p.uuid))).code;
+      code = (
+        await write(
+          replica,
+          `mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`,
+          {
+            i: { providerUuid: p.uuid, providerGeneration: await generation(replica, p.uuid), aggregates: [AGGS[Math.floor(Math.random() * AGGS.length)]] },
+          },
+          updated(p.uuid),
+        )
+      ).code;
     } else if (pick < 0.7 && p.inventory) {
       const consumer = fresh();
-      const r = await write(replica, `mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`, {
-        i: { consumer: { consumerUuid: consumer, consumerGeneration: null, projectId: `p${w}`, userId: 'u', consumerType: 'INSTANCE', allocations: [{ providerUuid: p.uuid, resources: [{ resourceClass: 'VCPU', amount: 1 }] }] } },
-      }, () => `ALLOCATIONS_WRITTEN:${consumer}`);
+      const r = await write(
+        replica,
+        `mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`,
+        {
+          i: {
+            consumer: {
+              consumerUuid: consumer,
+              consumerGeneration: null,
+              projectId: `p${w}`,
+              userId: 'u',
+              consumerType: 'INSTANCE',
+              allocations: [{ providerUuid: p.uuid, resources: [{ resourceClass: 'VCPU', amount: 1 }] }],
+            },
+          },
+        },
+        () => `ALLOCATIONS_WRITTEN:${consumer}`,
+      );
       if (r.code === 'OK') p.consumers.push(consumer);
       code = r.code;
     } else if (pick < 0.78) {
       const consumer = fresh();
-      code = (await write(replica, `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $i) { consumer { uuid } } }`, {
-        i: { request: { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }] }] }, consumerUuid: consumer, consumerGeneration: null, projectId: `p${w}`, userId: 'u', consumerType: 'INSTANCE' },
-      }, () => `ALLOCATIONS_WRITTEN:${consumer}`)).code;
+      code = (
+        await write(
+          replica,
+          `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $i) { consumer { uuid } } }`,
+          {
+            i: {
+              request: { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }] }] },
+              consumerUuid: consumer,
+              consumerGeneration: null,
+              projectId: `p${w}`,
+              userId: 'u',
+              consumerType: 'INSTANCE',
+            },
+          },
+          () => `ALLOCATIONS_WRITTEN:${consumer}`,
+        )
+      ).code;
     } else if (pick < 0.9 && p.consumers.length) {
       const consumer = p.consumers.shift()!;
-      code = (await write(replica, `mutation($i: DeleteAllocationsInput!) { deleteAllocations(input: $i) { consumerUuid } }`, { i: { consumerUuid: consumer } }, () => `ALLOCATIONS_REMOVED:${consumer}`)).code;
+      code = (
+        await write(replica, `mutation($i: DeleteAllocationsInput!) { deleteAllocations(input: $i) { consumerUuid } }`, { i: { consumerUuid: consumer } }, () => `ALLOCATIONS_REMOVED:${consumer}`)
+      ).code;
     } else if (!p.children && !p.consumers.length) {
       // Also providers a claim may land on at the same moment, from another replica: the delete
       // is PROVIDER_IN_USE or the claim finds it gone (this race once made the delete fail on the
@@ -140,8 +209,7 @@ async function logAfter(after: string): Promise<Logged[]> {
   return rows.flatMap((r) => (typeof r.events === 'string' ? JSON.parse(r.events) : r.events).map((e: any, index: number) => ({ ...e, seq: r.seq, index })));
 }
 
-const brief = (e: { cursor: string; kind: string; providerUuid?: unknown; consumerUuid?: unknown; name?: unknown }) =>
-  `${e.cursor} ${e.kind} ${e.providerUuid ?? e.consumerUuid ?? e.name ?? ''}`;
+const brief = (e: { cursor: string; kind: string; providerUuid?: unknown; consumerUuid?: unknown; name?: unknown }) => `${e.cursor} ${e.kind} ${e.providerUuid ?? e.consumerUuid ?? e.name ?? ''}`;
 const expectedOf = (log: Logged[], hears: (e: Logged) => boolean) =>
   log.filter(hears).map((e) => brief({ cursor: `${e.seq}.${e.index}`, kind: e.kind, providerUuid: e.provider, consumerUuid: e.consumer, name: e.name }));
 
@@ -152,7 +220,10 @@ beforeAll(async () => {
   // A fallback poll far beyond the test: only another replica's NOTIFY can wake a hub in time.
   replicas = await Promise.all([0, 1, 2].map(() => startReplica(td.url, { PLACEMENT_FEED_POLL_MS: '600000' })));
   sql = await schemaSession(td.url);
-  for (const [uuid, name] of [[R1, 'root-1'], [R2, 'root-2']]) {
+  for (const [uuid, name] of [
+    [R1, 'root-1'],
+    [R2, 'root-2'],
+  ]) {
     expect((await post(replicas[0].url, `mutation { createResourceProvider(input: {uuid: "${uuid}", name: "${name}"}) { __typename } }`)).code).toBe('OK');
   }
 }, 120_000);
@@ -174,7 +245,14 @@ describe('change feed across three PostgreSQL replicas', () => {
     let writing = true;
     let turn = 0;
     const live = () => [0, 1, 2].filter(alive);
-    const writers = Array.from({ length: WORKERS }, (_, w) => worker(w, () => live()[turn++ % live().length], () => writing, codes));
+    const writers = Array.from({ length: WORKERS }, (_, w) =>
+      worker(
+        w,
+        () => live()[turn++ % live().length],
+        () => writing,
+        codes,
+      ),
+    );
 
     await new Promise((r) => setTimeout(r, PHASE_MS));
     // Mid-stream, writes going on: the victim's subscribers are cut, and resume on the survivor.
@@ -201,7 +279,12 @@ describe('change feed across three PostgreSQL replicas', () => {
     await new Promise((r) => setTimeout(r, 300));
 
     console.log(JSON.stringify({ feedReplicas: { writes: codes, events: log.length, transactions: new Set(log.map((e) => e.seq)).size, expected: expected.map((e) => e.length) } }));
-    expect(Object.keys(codes).filter((c) => !['OK', 'SKIPPED', 'NETWORK', 'CONCURRENT_UPDATE', 'NO_CANDIDATE', 'PROVIDER_IN_USE', 'PROVIDER_HAS_CHILDREN', 'CAPACITY_EXCEEDED', 'INVENTORY_IN_USE'].includes(c)), `${JSON.stringify(codes)}: ${unexpected()}`).toEqual([]);
+    expect(
+      Object.keys(codes).filter(
+        (c) => !['OK', 'SKIPPED', 'NETWORK', 'CONCURRENT_UPDATE', 'NO_CANDIDATE', 'PROVIDER_IN_USE', 'PROVIDER_HAS_CHILDREN', 'CAPACITY_EXCEEDED', 'INVENTORY_IN_USE'].includes(c),
+      ),
+      `${JSON.stringify(codes)}: ${unexpected()}`,
+    ).toEqual([]);
     expect(log.length).toBeGreaterThan(50);
     for (const [i, conns] of streams.entries()) {
       for (const { c } of conns) expect(c.errors, `subscriber ${i}`).toEqual([]);
@@ -210,7 +293,10 @@ describe('change feed across three PostgreSQL replicas', () => {
     // The kill fell mid-stream: the victim's unfiltered subscriber heard some events there and the rest on the survivor.
     for (const i of SUBSCRIBERS.keys()) {
       if (SUBSCRIBERS[i].replica !== VICTIM || SUBSCRIBERS[i].filter) continue;
-      expect(streams[i].map((x) => x.c.events.length > 0), `subscriber ${i} before and after the kill`).toEqual([true, true]);
+      expect(
+        streams[i].map((x) => x.c.events.length > 0),
+        `subscriber ${i} before and after the kill`,
+      ).toEqual([true, true]);
     }
 
     // Delivery: from the write's answer to each live arrival (a resumed stream's replay of what

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitsSql } from '../src/db/fitSql.ts';
 import { fits, type InventoryValues } from '../src/domain/inventory.ts';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 const DEFAULTS: InventoryValues = { total: 10, reserved: 0, minUnit: 1, maxUnit: 2147483647, stepSize: 1, allocationRatio: 1 };
 /** An inventory of VCPU (its unset fields at their defaults) with `used` already allocated. */

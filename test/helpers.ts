@@ -1,9 +1,9 @@
 // Test harness: a fresh database per test file (see database.ts) and the real app, called in-process.
 import { expect } from 'vitest';
+import { type App, createApp } from '../src/app.ts';
+import { configFromEnv } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import { openTestDatabase } from './database.ts';
-import { createApp, type App } from '../src/app.ts';
-import { configFromEnv } from '../src/config.ts';
 
 export interface GqlResult<T = any> {
   data?: T;
@@ -56,7 +56,10 @@ export async function setup(env: Record<string, string> = {}): Promise<Harness> 
     },
     async fails(code, query, variables) {
       const res = await gql(query, variables);
-      expect(res.errors?.map((e) => e.extensions?.code), JSON.stringify(res)).toEqual([code]);
+      expect(
+        res.errors?.map((e) => e.extensions?.code),
+        JSON.stringify(res),
+      ).toEqual([code]);
       return res.errors![0].message;
     },
     close: drop,

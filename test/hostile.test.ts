@@ -10,15 +10,14 @@ import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { errorCodes } from '../src/domain/errors.ts';
 import { schema } from '../src/graphql/schema.ts';
-import { setup, snapshotDb, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb } from './helpers.ts';
 import { baselines, seed } from './hostile/baselines.ts';
 import { everyInputPosition, hostileRequests } from './hostile/generate.ts';
 import { rawRequests } from './hostile/raw.ts';
 
 let h: Harness;
 let app: ReturnType<typeof createApp>;
-const send = (body: string, headers: Record<string, string> = {}) =>
-  app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const send = (body: string, headers: Record<string, string> = {}) => app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 beforeAll(async () => {
   h = await setup();
@@ -150,7 +149,11 @@ describe('hostile input', () => {
 });
 
 describe('query limits', () => {
-  const limited = () => createApp(h.db, configFromEnv({ LIMIT_DEPTH: '5', LIMIT_ALIASES: '3', LIMIT_TOKENS: '200', LIMIT_DIRECTIVES: '2', LIMIT_COST: '50', LIMIT_BATCH: '2', LIMIT_BODY_BYTES: '4000', INTROSPECTION: 'off' }));
+  const limited = () =>
+    createApp(
+      h.db,
+      configFromEnv({ LIMIT_DEPTH: '5', LIMIT_ALIASES: '3', LIMIT_TOKENS: '200', LIMIT_DIRECTIVES: '2', LIMIT_COST: '50', LIMIT_BATCH: '2', LIMIT_BODY_BYTES: '4000', INTROSPECTION: 'off' }),
+    );
   const post = async (a: ReturnType<typeof createApp>, body: unknown) => {
     const res = await a.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as any };
@@ -228,7 +231,11 @@ describe('operations', () => {
     let draining = false;
     const d = createApp(h.db, configFromEnv({}), { draining: () => draining });
     draining = true;
-    const w = await d.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation { ensureTrait(input: {name: "CUSTOM_DRAIN"}) { created } }` }) });
+    const w = await d.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `mutation { ensureTrait(input: {name: "CUSTOM_DRAIN"}) { created } }` }),
+    });
     expect(((await w.json()) as any).errors[0].extensions.code).toBe('UNAVAILABLE');
     const r = await d.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ __typename }` }) });
     expect(((await r.json()) as any).data.__typename).toBe('Query');

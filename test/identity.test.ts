@@ -3,7 +3,7 @@
 // delete payloads give the deleted node's global id; cursors are opaque and a forged one is
 // BAD_VALUE. Also the facts BAD_VALUE carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 let R: string; // global id of provider u(1)
@@ -29,7 +29,9 @@ describe('global ids in inputs', () => {
     expect((await h.ok(`{ resourceProvider(uuid: "${R}") { uuid } }`)).resourceProvider.uuid).toBe(u(1));
     expect((await h.ok(`{ resourceProviders(filter: {inTree: "${R}"}) { totalCount } }`)).resourceProviders.totalCount).toBe(2);
     expect((await h.ok(`{ resourceProviders(filter: {uuid: "${R}"}) { totalCount } }`)).resourceProviders.totalCount).toBe(1);
-    const candidates = await h.ok(`{ allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], inTree: "${R}"}]}) { allocationRequests { allocations { providerUuid } } } }`);
+    const candidates = await h.ok(
+      `{ allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], inTree: "${R}"}]}) { allocationRequests { allocations { providerUuid } } } }`,
+    );
     expect(candidates.allocationCandidates.allocationRequests).toHaveLength(1);
 
     const written = (await h.ok(allocate(u(100), R, null))).setAllocations.consumers[0];
@@ -53,7 +55,10 @@ describe('global ids in inputs', () => {
     for (const forged of [b64('Nothing:1'), b64('ResourceProvider:x'), b64(`ResourceProvider:${u(1)}\u0000`), 'QQ'.repeat(5000), b64('Consumer:')]) {
       for (const q of [allocate(u(100), forged, 2), `mutation { deleteResourceProvider(input: {uuid: "${forged}"}) { uuid } }`]) {
         const res = await h.gql(q);
-        expect(res.errors?.map((e) => e.extensions?.code), q.slice(0, 80)).toEqual(['BAD_VALUE']);
+        expect(
+          res.errors?.map((e) => e.extensions?.code),
+          q.slice(0, 80),
+        ).toEqual(['BAD_VALUE']);
       }
       // A lookup by something that names nothing finds nothing, as with any unknown uuid.
       expect(await h.ok(`{ resourceProvider(uuid: "${forged}") { uuid } }`)).toEqual({ resourceProvider: null });
@@ -84,7 +89,17 @@ describe('cursors', () => {
   });
 
   it('a forged one is BAD_VALUE naming the argument', async () => {
-    for (const forged of ['5', b64url('cursor:x'), b64url('cursor:1e3'), b64url('cursor:-1'), b64url('cursor:99999999999999999999'), `${b64('cursor:1')}=`, b64url('cursor:01'), '%%%', 'A'.repeat(100_000)]) {
+    for (const forged of [
+      '5',
+      b64url('cursor:x'),
+      b64url('cursor:1e3'),
+      b64url('cursor:-1'),
+      b64url('cursor:99999999999999999999'),
+      `${b64('cursor:1')}=`,
+      b64url('cursor:01'),
+      '%%%',
+      'A'.repeat(100_000),
+    ]) {
       for (const field of ['resourceProviders', 'traits']) {
         const res = await h.gql(`query($c: String) { ${field}(after: $c) { totalCount } }`, { c: forged });
         expect(res.errors?.[0].extensions, `${field} ${forged.slice(0, 30)}`).toEqual({ code: 'BAD_VALUE', argumentPath: 'after' });

@@ -3,7 +3,7 @@
 // within it, filters of thousands of conditions answer (no SQLite "expression tree too large", no
 // PostgreSQL planner running into the statement timeout) with the same meaning as small ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -29,7 +29,12 @@ describe('large inputs', () => {
     expect(message).toMatch(/List items limit of 5000/);
     // Nested lists and literals count too.
     await h.fails('LIMIT_EXCEEDED', `query($m: [[String!]!]) { resourceProviders(filter: {memberOf: $m}) { totalCount } }`, { m: Array.from({ length: 2501 }, () => [u(50)]) });
-    await h.fails('LIMIT_EXCEEDED', `{ traits(filter: {names: [${names(5001).map((n) => `"${n}"`).join(', ')}]}) { totalCount } }`);
+    await h.fails(
+      'LIMIT_EXCEEDED',
+      `{ traits(filter: {names: [${names(5001)
+        .map((n) => `"${n}"`)
+        .join(', ')}]}) { totalCount } }`,
+    );
   });
 
   it('answers filters of thousands of any-of sets, with their meaning', async () => {

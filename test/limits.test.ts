@@ -1,7 +1,7 @@
 // The length and pattern limits of SPEC §2, checked at the boundary: the longest legal value is
 // accepted, one character more is BAD_VALUE, and a refused write changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {

@@ -15,8 +15,14 @@ describe('isLoopbackHost', () => {
   it('judges a name by every address it resolves to, not by how it looks', async () => {
     const dns: Record<string, { address: string; family: number }[]> = {
       '127.evil.example': [{ address: '203.0.113.5', family: 4 }],
-      'mixed.example': [{ address: '127.0.0.1', family: 4 }, { address: '2001:db8::1', family: 6 }],
-      'lo.example': [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }],
+      'mixed.example': [
+        { address: '127.0.0.1', family: 4 },
+        { address: '2001:db8::1', family: 6 },
+      ],
+      'lo.example': [
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 },
+      ],
       'empty.example': [],
     };
     const resolve: Resolve = async (host) => dns[host];

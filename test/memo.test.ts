@@ -2,10 +2,10 @@
 // question asked again while nothing was written costs no search, and a write made anywhere, by
 // this process or another connection (another replica), is in the next answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
-import { appOn, u, type AppOn } from './helpers.ts';
+import { type AppOn, appOn, u } from './helpers.ts';
 
 const question = { request: candidatesInput({ groups: [{ resources: { VCPU: 1 } }] }) };
 const usedVcpu = async (side: AppOn) => {
@@ -45,7 +45,16 @@ describe('candidates memo', () => {
 
     const claim = (side: AppOn, consumer: string, amount: number) =>
       side.must(`mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { __typename } }`, {
-        i: { consumer: { consumerUuid: consumer, consumerGeneration: null, projectId: 'p', userId: 'u', consumerType: 'INSTANCE', allocations: [{ providerUuid: u(1), resources: [{ resourceClass: 'VCPU', amount }] }] } },
+        i: {
+          consumer: {
+            consumerUuid: consumer,
+            consumerGeneration: null,
+            projectId: 'p',
+            userId: 'u',
+            consumerType: 'INSTANCE',
+            allocations: [{ providerUuid: u(1), resources: [{ resourceClass: 'VCPU', amount }] }],
+          },
+        },
       });
     await claim(b, u(100), 3);
     expect(await usedVcpu(a)).toBe(3);

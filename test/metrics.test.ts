@@ -2,7 +2,7 @@
 // authentication at all), and the counters an operator watches move when claims, conflicts and
 // server-side retries happen. Metrics are per process, so each check compares before and after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.ts';
+import { type App, createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { LostRace, writeTransaction } from '../src/db/tx.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
@@ -28,9 +28,7 @@ const scrape = async (a: App = app, headers: Record<string, string> = { authoriz
 
 /** The value of one series in the exposition text (0 when absent). */
 function value(text: string, name: string, labels: Record<string, string> = {}): number {
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)) : false);
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)) : false));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 const metrics = async () => (await scrape()).text();

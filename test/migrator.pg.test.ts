@@ -1,17 +1,18 @@
 // PostgreSQL migrations: prisma/postgres/schema.prisma is exactly what scripts/generate.mjs derives
 // from prisma/schema.prisma, and the committed PostgreSQL migrations are exactly that schema, as
 // Prisma's schema engine (wasm, through the driver adapter) sees it on a scratch schema.
-import { readFileSync, mkdtempSync, cpSync, rmSync } from 'node:fs';
+
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigration, applyMigrations, layoutFor, prismaDir } from '../src/db/migrator.ts';
-import { pgMigrationFactory } from '../src/db/client.ts';
 // A plain JavaScript script: its JSDoc gives the types (tsconfig.check.json allows JS).
 import { postgresSchema } from '../scripts/generate.mjs';
+import { pgMigrationFactory } from '../src/db/client.ts';
+import { applyMigrations, createMigration, layoutFor, prismaDir } from '../src/db/migrator.ts';
 
 const base = process.env.TEST_POSTGRES_URL!;
 const schema = `migrator_${randomUUID().replace(/-/g, '').slice(0, 12)}`;

@@ -1,11 +1,11 @@
 // The migration module: Prisma's wasm schema engine applies prisma/migrations through the driver
 // adapter, and the committed migrations are exactly what prisma/schema.prisma describes.
-import { mkdtempSync, mkdirSync, rmSync, cpSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { applyMigrations, createMigration, prismaDir } from '../src/db/migrator.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'placement-migrator-'));
@@ -19,7 +19,9 @@ const tables = (name: string) =>
 
 describe('migrator', () => {
   it('applies every migration to an empty database, then nothing on the next run', async () => {
-    const names = readdirSync(path.join(prismaDir, 'migrations'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const names = readdirSync(path.join(prismaDir, 'migrations'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect(await applyMigrations(adapter('a.db'))).toEqual(names.sort());
     expect(tables('a.db')).toEqual(expect.arrayContaining(['_prisma_migrations', 'resource_providers', 'inventories', 'allocations', 'consumers']));
     expect(await applyMigrations(adapter('a.db'))).toEqual([]);

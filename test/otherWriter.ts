@@ -25,10 +25,16 @@ export async function otherWriter(schema: string, providerUuid: string) {
     async allocate(consumerUuid: string, amount = 1): Promise<void> {
       await other.query(`INSERT INTO projects (external_id) VALUES ('other') ON CONFLICT DO NOTHING`);
       await other.query(`INSERT INTO users (external_id) VALUES ('other') ON CONFLICT DO NOTHING`);
-      await other.query(`INSERT INTO consumers (uuid, project_id, user_id, generation)
-        VALUES ($1, (SELECT id FROM projects WHERE external_id = 'other'), (SELECT id FROM users WHERE external_id = 'other'), 1)`, [consumerUuid]);
-      await other.query(`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used)
-        VALUES ((SELECT id FROM resource_providers WHERE uuid = $1), (SELECT id FROM consumers WHERE uuid = $2), (SELECT id FROM resource_classes WHERE name = 'VCPU'), $3)`, [providerUuid, consumerUuid, amount]);
+      await other.query(
+        `INSERT INTO consumers (uuid, project_id, user_id, generation)
+        VALUES ($1, (SELECT id FROM projects WHERE external_id = 'other'), (SELECT id FROM users WHERE external_id = 'other'), 1)`,
+        [consumerUuid],
+      );
+      await other.query(
+        `INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used)
+        VALUES ((SELECT id FROM resource_providers WHERE uuid = $1), (SELECT id FROM consumers WHERE uuid = $2), (SELECT id FROM resource_classes WHERE name = 'VCPU'), $3)`,
+        [providerUuid, consumerUuid, amount],
+      );
     },
     /** Logs what it changed, as every writer does in the same transaction, commits and disconnects. */
     async commit(providers: 'provider' | 'none' = 'provider'): Promise<void> {

@@ -3,9 +3,9 @@
 // PostgreSQL that the test closes and reopens, so the shared server keeps running for other tests.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../src/db/client.ts';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
+import { type Database, openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { graphql } from './helpers.ts';
 
@@ -40,8 +40,7 @@ let db: Database;
 let proxy: TcpProxy;
 let port: number;
 let app: ReturnType<typeof createApp>;
-const gql = async (query: string) =>
-  (await graphql(app, { query })) as any;
+const gql = async (query: string) => (await graphql(app, { query })) as any;
 
 beforeAll(async () => {
   td = await openTestDatabase(); // migrated schema of our own
@@ -72,7 +71,10 @@ describe('database outage', () => {
     await proxy.close();
     for (const q of [read, write, candidates]) {
       const r = await gql(q);
-      expect(r.errors?.map((e: any) => e.extensions?.code), JSON.stringify(r)).toEqual(['UNAVAILABLE']);
+      expect(
+        r.errors?.map((e: any) => e.extensions?.code),
+        JSON.stringify(r),
+      ).toEqual(['UNAVAILABLE']);
       expect(r.errors[0].message).not.toMatch(/ECONN|127\.0\.0\.1|pg|prisma|\.ts/i);
     }
 

@@ -3,8 +3,8 @@
 // payloads already loaded; each payload must equal the payload of the same mutation sent alone
 // (a request of its own, so no cache of an earlier write can leak into it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
 import { schema } from '../src/graphql/schema.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let together: Harness;
 let alone: Harness;
@@ -52,7 +52,10 @@ const STEPS: [alias: string, field: string][] = [
   ['et', `ensureTrait(input: {name: "CUSTOM_T"}) { trait { name standard } created }`],
   ['r', `createResourceProvider(input: {name: "r", uuid: "${R}"}) { resourceProvider { ...P } }`],
   ['c', `createResourceProvider(input: {name: "c", uuid: "${C}", parentUuid: "${R}"}) { resourceProvider { ...P } }`],
-  ['inv', `setInventories(input: {providerUuid: "${C}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 8}, {resourceClass: "CUSTOM_A", total: 4}]}) { resourceProvider { ...P } }`],
+  [
+    'inv',
+    `setInventories(input: {providerUuid: "${C}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 8}, {resourceClass: "CUSTOM_A", total: 4}]}) { resourceProvider { ...P } }`,
+  ],
   ['inv1', `setInventory(input: {providerUuid: "${C}", providerGeneration: 1, inventory: {resourceClass: "MEMORY_MB", total: 2048}}) { resourceProvider { ...P } }`],
   ['tr', `setProviderTraits(input: {providerUuid: "${C}", providerGeneration: 2, traits: ["CUSTOM_T"]}) { resourceProvider { ...P } }`],
   ['ag', `setProviderAggregates(input: {providerUuid: "${C}", providerGeneration: 3, aggregates: ["${AGG}"]}) { resourceProvider { ...P } }`],

@@ -2,7 +2,7 @@
 // totals over each subtree (checked against sums computed here from what was written), children a
 // page at a time, and clear errors for bad page arguments.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 afterAll(() => h.close());
@@ -11,10 +11,26 @@ type Inv = { resourceClass: string; total: number; reserved?: number; allocation
 /** uuid, parent, inventories, allocations (class → amount) of one consumer each. */
 const TREES: { uuid: string; parent?: string; name?: string; inventories: Inv[]; used: Record<string, number> }[] = [
   { uuid: u(1), inventories: [{ resourceClass: 'VCPU', total: 8, reserved: 2, allocationRatio: 2 }], used: { VCPU: 3 } },
-  { uuid: u(2), parent: u(1), inventories: [{ resourceClass: 'VCPU', total: 4 }, { resourceClass: 'MEMORY_MB', total: 1024, allocationRatio: 1.5 }], used: { VCPU: 4, MEMORY_MB: 512 } },
+  {
+    uuid: u(2),
+    parent: u(1),
+    inventories: [
+      { resourceClass: 'VCPU', total: 4 },
+      { resourceClass: 'MEMORY_MB', total: 1024, allocationRatio: 1.5 },
+    ],
+    used: { VCPU: 4, MEMORY_MB: 512 },
+  },
   // A name with the characters the packed tree read escapes (reads.ts), and more.
   { uuid: u(3), parent: u(1), name: 'a,b;c%2C 100% ü😀\n', inventories: [], used: {} },
-  { uuid: u(4), parent: u(3), inventories: [{ resourceClass: 'DISK_GB', total: 100, reserved: 10 }, { resourceClass: 'VCPU', total: 2, allocationRatio: 3.5 }], used: { DISK_GB: 50 } },
+  {
+    uuid: u(4),
+    parent: u(3),
+    inventories: [
+      { resourceClass: 'DISK_GB', total: 100, reserved: 10 },
+      { resourceClass: 'VCPU', total: 2, allocationRatio: 3.5 },
+    ],
+    used: { DISK_GB: 50 },
+  },
   { uuid: u(5), parent: u(4), inventories: [{ resourceClass: 'VCPU', total: 1 }], used: { VCPU: 1 } },
   { uuid: u(6), inventories: [{ resourceClass: 'VCPU', total: 16 }], used: {} },
   { uuid: u(7), inventories: [], used: {} },
@@ -37,7 +53,11 @@ beforeAll(async () => {
       await h.ok(`mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`, {
         i: {
           consumer: {
-            consumerUuid: u(1000 + TREES.indexOf(p)), consumerGeneration: null, projectId: 'p', userId: 'u', consumerType: 'INSTANCE',
+            consumerUuid: u(1000 + TREES.indexOf(p)),
+            consumerGeneration: null,
+            projectId: 'p',
+            userId: 'u',
+            consumerType: 'INSTANCE',
             allocations: [{ providerUuid: p.uuid, resources: Object.entries(p.used).map(([resourceClass, amount]) => ({ resourceClass, amount })) }],
           },
         },
@@ -80,7 +100,11 @@ describe('trees as trees', () => {
     const first = (await h.ok(`{ resourceProviders(first: 2, filter: {rootsOnly: true}) { totalCount pageInfo { hasNextPage endCursor } edges { node { uuid } } } }`)).resourceProviders;
     expect(first.edges.map((e: any) => e.node.uuid)).toEqual(roots.slice(0, 2));
     expect(first.pageInfo.hasNextPage).toBe(true);
-    const rest = (await h.ok(`query($c: String) { resourceProviders(first: 2, after: $c, filter: {rootsOnly: true}) { totalCount pageInfo { hasNextPage } edges { node { uuid } } } }`, { c: first.pageInfo.endCursor })).resourceProviders;
+    const rest = (
+      await h.ok(`query($c: String) { resourceProviders(first: 2, after: $c, filter: {rootsOnly: true}) { totalCount pageInfo { hasNextPage } edges { node { uuid } } } }`, {
+        c: first.pageInfo.endCursor,
+      })
+    ).resourceProviders;
     expect(rest.edges.map((e: any) => e.node.uuid)).toEqual(roots.slice(2));
     expect(rest.pageInfo.hasNextPage).toBe(false);
     expect(rest.totalCount).toBe(3);

@@ -6,11 +6,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { startReplica, stopReplica, type Replica } from './replicas.ts';
+import { type Replica, startReplica, stopReplica } from './replicas.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(`${root}/README.md`, 'utf8');
-const files = readdirSync(`${root}/examples`).filter((f) => f.endsWith('.graphql')).sort().map((f) => `examples/${f}`);
+const files = readdirSync(`${root}/examples`)
+  .filter((f) => f.endsWith('.graphql'))
+  .sort()
+  .map((f) => `examples/${f}`);
 // Each example is a ```graphql block right after the line naming its file.
 const shown = new Map([...readme.matchAll(/\(`(examples\/[\w-]+\.graphql)`\):\n\n```graphql\n([\s\S]*?)```/g)].map((m) => [m[1], m[2]]));
 const README_ORIGIN = 'http://127.0.0.1:8080';
@@ -54,7 +57,14 @@ describe('README walk-through', () => {
     expect(candidates.allocationCandidates.allocationRequests).toHaveLength(1);
     expect(claimed.setAllocations.consumers).toEqual([{ uuid: '0c3f0b7e-2a8a-4a7c-8d44-8a8f7a3f0001', generation: 1 }]);
     expect(usages.usages).toEqual([
-      { consumerType: 'INSTANCE', consumerCount: 1, resources: [{ resourceClass: 'MEMORY_MB', amount: 8192 }, { resourceClass: 'VCPU', amount: 4 }] },
+      {
+        consumerType: 'INSTANCE',
+        consumerCount: 1,
+        resources: [
+          { resourceClass: 'MEMORY_MB', amount: 8192 },
+          { resourceClass: 'VCPU', amount: 4 },
+        ],
+      },
     ]);
     expect(usages.resourceProvider.descendants[0].usages).toEqual([
       { resourceClass: 'VCPU', used: 4 },

@@ -2,7 +2,7 @@
 // answers the claim held, marked as a replay, and writes nothing; anything that is not exactly that
 // claim keeps today's answer (a generation conflict).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -49,7 +49,16 @@ const vcpu = (amount: number, extra: Record<string, unknown> = {}) => ({ groups:
 
 describe('claimAllocationCandidate sent again', () => {
   it('answers the claim held, marked as a replay, and writes nothing', async () => {
-    const request = { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 3 }, { resourceClass: 'DISK_GB', amount: 100 }] }] };
+    const request = {
+      groups: [
+        {
+          resources: [
+            { resourceClass: 'VCPU', amount: 3 },
+            { resourceClass: 'DISK_GB', amount: 100 },
+          ],
+        },
+      ],
+    };
     const first = await claim({ consumer: u(100), request });
     expect(first.replayed).toBe(false);
     expect(first.consumer.generation).toBe(1);

@@ -3,11 +3,12 @@
 // while inventories change and consumers move; then one replica is killed with SIGKILL in the
 // middle of a claim storm. Afterwards the database must hold no oversubscription, no half-written
 // consumer, consistent generations and usages, and every failure must be a clean, classified one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
-import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';
+import { post, type Replica, startReplica, stopReplica } from './replicas.ts';
 
 const AGG = 'aaaaaaaa-0000-4000-8000-000000000001';
 const TREES = 4;
@@ -41,7 +42,10 @@ beforeAll(async () => {
     await must(`mutation { setProviderAggregates(input: {providerUuid: "${root(t)}", providerGeneration: 0, aggregates: ["${AGG}"]}) { resourceProvider { uuid } } }`);
     for (const n of [0, 1]) {
       await create(numa(t, n), `host${t}-numa${n}`, root(t));
-      await inventory(numa(t, n), 0, [{ resourceClass: 'VCPU', total: 4 }, { resourceClass: 'MEMORY_MB', total: 4096 }]);
+      await inventory(numa(t, n), 0, [
+        { resourceClass: 'VCPU', total: 4 },
+        { resourceClass: 'MEMORY_MB', total: 4096 },
+      ]);
     }
   }
   await create(SHARED, 'shared-disk');
@@ -90,13 +94,23 @@ describe('three replicas on one PostgreSQL database', () => {
     // Each claim takes 1 VCPU on one cell (9 claimers per 4-VCPU cell) and 5 GB of the shared pool.
     const results = await Promise.all(
       Array.from({ length: 72 }, (_, i) =>
-        post(replicas[i % 3].url, CLAIM, claim(u(10_000 + i), [[numa(Math.floor(i / 2) % TREES, i % 2), 'VCPU', 1], [SHARED, 'DISK_GB', 5]])),
+        post(
+          replicas[i % 3].url,
+          CLAIM,
+          claim(u(10_000 + i), [
+            [numa(Math.floor(i / 2) % TREES, i % 2), 'VCPU', 1],
+            [SHARED, 'DISK_GB', 5],
+          ]),
+        ),
       ),
     );
     const codes = results.map((r) => r.code);
     tally('claims', codes);
     expect(codes.filter((c) => c === 'OK')).toHaveLength(32);
-    expect(codes.filter((c) => c !== 'OK').every((c) => c === 'CAPACITY_EXCEEDED'), JSON.stringify(counts)).toBe(true);
+    expect(
+      codes.filter((c) => c !== 'OK').every((c) => c === 'CAPACITY_EXCEEDED'),
+      JSON.stringify(counts),
+    ).toBe(true);
     await assertInvariants();
     // Generations count exactly the successful writes: inventory once, then one bump per claim.
     const gens = await sql.query(`SELECT uuid, generation FROM resource_providers`);
@@ -109,8 +123,11 @@ describe('three replicas on one PostgreSQL database', () => {
 
   it('races inventory updates and deletes and multi-consumer moves against claims; every failure is classified', async () => {
     // Free tree 0 (8 consumers) so there is room to fight over again, through all replicas.
-    const held = await sql.query(`SELECT DISTINCT c.uuid FROM consumers c JOIN allocations a ON a.consumer_id = c.id
-      JOIN resource_providers p ON p.id = a.resource_provider_id WHERE p.root_provider_id = (SELECT id FROM resource_providers WHERE uuid = $1)`, [root(0)]);
+    const held = await sql.query(
+      `SELECT DISTINCT c.uuid FROM consumers c JOIN allocations a ON a.consumer_id = c.id
+      JOIN resource_providers p ON p.id = a.resource_provider_id WHERE p.root_provider_id = (SELECT id FROM resource_providers WHERE uuid = $1)`,
+      [root(0)],
+    );
     const tree0 = held.rows.map((r) => r.uuid as string);
     expect(tree0).toHaveLength(8);
     const gen = async (uuid: string) => (await sql.query(`SELECT generation FROM resource_providers WHERE uuid = $1`, [uuid])).rows[0].generation as number;
@@ -122,13 +139,29 @@ describe('three replicas on one PostgreSQL database', () => {
           i: {
             consumers: [
               { consumerUuid: c, consumerGeneration: 1, projectId: 'p', userId: 'u', consumerType: 'INSTANCE', allocations: [] },
-              { ...claim(u(20_000 + i), [[numa(0, i % 2), 'VCPU', 1], [SHARED, 'DISK_GB', 5]]).i.consumer, consumerType: 'MIGRATION' },
+              {
+                ...claim(u(20_000 + i), [
+                  [numa(0, i % 2), 'VCPU', 1],
+                  [SHARED, 'DISK_GB', 5],
+                ]).i.consumer,
+                consumerType: 'MIGRATION',
+              },
             ],
           },
         }).then((r) => ['moves', r.code]),
       );
     // 20 new claims on tree 0 (room: 8 VCPU, minus what the moves keep).
-    for (let i = 0; i < 20; i++) work.push(post(replicas[i % 3].url, CLAIM, claim(u(30_000 + i), [[numa(0, i % 2), 'VCPU', 1], [SHARED, 'DISK_GB', 5]])).then((r) => ['claims2', r.code]));
+    for (let i = 0; i < 20; i++)
+      work.push(
+        post(
+          replicas[i % 3].url,
+          CLAIM,
+          claim(u(30_000 + i), [
+            [numa(0, i % 2), 'VCPU', 1],
+            [SHARED, 'DISK_GB', 5],
+          ]),
+        ).then((r) => ['claims2', r.code]),
+      );
     // Inventory updates with the generation seen before the storm, and deletes of MEMORY_MB (unused) and VCPU (in use).
     for (const n of [0, 1]) {
       const g = await gen(numa(0, n));
@@ -137,8 +170,18 @@ describe('three replicas on one PostgreSQL database', () => {
           i: { providerUuid: numa(0, n), providerGeneration: g, inventory: { resourceClass: 'VCPU', total: 6 } },
         }).then((r) => ['inventory-update', r.code]),
       );
-      work.push(post(replicas[2].url, `mutation { deleteInventory(input: {providerUuid: "${numa(0, n)}", resourceClass: "MEMORY_MB"}) { resourceProvider { uuid } } }`).then((r) => ['inventory-delete', r.code]));
-      work.push(post(replicas[2].url, `mutation { deleteInventory(input: {providerUuid: "${numa(0, n)}", resourceClass: "VCPU"}) { resourceProvider { uuid } } }`).then((r) => ['inventory-delete-in-use', r.code]));
+      work.push(
+        post(replicas[2].url, `mutation { deleteInventory(input: {providerUuid: "${numa(0, n)}", resourceClass: "MEMORY_MB"}) { resourceProvider { uuid } } }`).then((r) => [
+          'inventory-delete',
+          r.code,
+        ]),
+      );
+      work.push(
+        post(replicas[2].url, `mutation { deleteInventory(input: {providerUuid: "${numa(0, n)}", resourceClass: "VCPU"}) { resourceProvider { uuid } } }`).then((r) => [
+          'inventory-delete-in-use',
+          r.code,
+        ]),
+      );
     }
     for (const c of tree0.slice(4)) work.push(post(replicas[1].url, `mutation { deleteAllocations(input: {consumerUuid: "${c}"}) { consumerUuid } }`).then((r) => ['deletes', r.code]));
     const results = await Promise.all(work);
@@ -166,14 +209,24 @@ describe('three replicas on one PostgreSQL database', () => {
   it('a replica killed with SIGKILL mid-storm leaves no half-written consumer; the others keep serving', async () => {
     const victim = replicas[0];
     const storm = Array.from({ length: 90 }, (_, i) =>
-      post(replicas[i % 3].url, CLAIM, claim(u(40_000 + i), [[numa(2 + (i % 2), Math.floor(i / 2) % 2), 'MEMORY_MB', 64], [SHARED, 'DISK_GB', 1]])),
+      post(
+        replicas[i % 3].url,
+        CLAIM,
+        claim(u(40_000 + i), [
+          [numa(2 + (i % 2), Math.floor(i / 2) % 2), 'MEMORY_MB', 64],
+          [SHARED, 'DISK_GB', 1],
+        ]),
+      ),
     );
     await new Promise((r) => setTimeout(r, 150));
     victim.process.kill('SIGKILL');
     const codes = (await Promise.all(storm)).map((r) => r.code);
     tally('kill', codes);
     // Requests to the killed replica may fail on the network; everything else is a clean answer.
-    expect(codes.every((c) => ['OK', 'CAPACITY_EXCEEDED', 'NETWORK'].includes(c)), JSON.stringify(codes)).toBe(true);
+    expect(
+      codes.every((c) => ['OK', 'CAPACITY_EXCEEDED', 'NETWORK'].includes(c)),
+      JSON.stringify(codes),
+    ).toBe(true);
     expect(codes.filter((c, i) => c === 'NETWORK' && i % 3 !== 0)).toEqual([]);
     // All or nothing: every storm consumer that exists holds both its allocations.
     const partial = await sql.query(`SELECT c.uuid, COUNT(a.id) AS n FROM consumers c JOIN allocations a ON a.consumer_id = c.id

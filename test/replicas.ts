@@ -1,5 +1,5 @@
 // Several server processes on one PostgreSQL schema, as a cloud runs them behind a load balancer.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -2,7 +2,7 @@
 // and SQL statement count, at the level an operator expects: answers (a bad value) at info,
 // conflicts at warn, and every server-side write retry is a warn line of its own.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp, type App } from '../src/app.ts';
+import { type App, createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { LostRace, writeTransaction } from '../src/db/tx.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
@@ -26,8 +26,7 @@ async function logged(work: () => Promise<unknown>): Promise<Record<string, any>
   return lines.map((l) => JSON.parse(l));
 }
 
-const post = async (query: string, operationName?: string) =>
-  graphql(app, { query, operationName }, { 'x-request-id': 'log-1' });
+const post = async (query: string, operationName?: string) => graphql(app, { query, operationName }, { 'x-request-id': 'log-1' });
 const requestLine = (lines: Record<string, any>[]) => lines.filter((l) => l.msg === 'request');
 
 describe('request log', () => {
@@ -41,7 +40,7 @@ describe('request log', () => {
     expect(line.errors).toBeUndefined();
   });
 
-  it('carries the error codes: a client\'s bad value at info, a generation conflict at warn', async () => {
+  it("carries the error codes: a client's bad value at info, a generation conflict at warn", async () => {
     const bad = requestLine(await logged(() => post(`mutation Bad { createResourceProvider(input: {uuid: "not-a-uuid", name: "x"}) { __typename } }`)));
     expect(bad[0]).toMatchObject({ level: 'info', operationName: 'Bad', errors: ['BAD_VALUE'] });
     const stale = `mutation Stale { setInventories(input: {providerUuid: "${u(1)}", providerGeneration: 7, inventories: [{resourceClass: "VCPU", total: 1}]}) { __typename } }`;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 let app: ReturnType<typeof createApp>;
@@ -30,8 +30,7 @@ const codes = (body: any): string[] => (Array.isArray(body) ? body.flatMap(codes
 
 /** A body of exactly `bytes` bytes that would create provider `name` if run. */
 function creating(name: string, bytes: number): string {
-  const shell = (pad: string) =>
-    JSON.stringify({ query: `mutation($n: String!) { createResourceProvider(input: {name: $n}) { resourceProvider { uuid } } }`, variables: { n: name, pad } });
+  const shell = (pad: string) => JSON.stringify({ query: `mutation($n: String!) { createResourceProvider(input: {name: $n}) { resourceProvider { uuid } } }`, variables: { n: name, pad } });
   const body = shell('x'.repeat(bytes - shell('').length));
   expect(Buffer.byteLength(body)).toBe(bytes);
   return body;
@@ -83,10 +82,15 @@ describe('the body limit, on the bytes read', () => {
   });
 
   it('refuses multipart bodies unread: there are no uploads', async () => {
-    const res = await post(app, chunked(`--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${'x'.repeat(10_000)}\r\n--x--\r\n`), {
-      'content-type': 'multipart/form-data; boundary=x',
-      ...CSRF,
-    }, { duplex: 'half' } as RequestInit);
+    const res = await post(
+      app,
+      chunked(`--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${'x'.repeat(10_000)}\r\n--x--\r\n`),
+      {
+        'content-type': 'multipart/form-data; boundary=x',
+        ...CSRF,
+      },
+      { duplex: 'half' } as RequestInit,
+    );
     expect([res.status, codes(res.body)]).toEqual([415, ['BAD_REQUEST']]);
   });
 });
@@ -172,7 +176,18 @@ describe('nesting and global ids', () => {
   it('refuses any malformed global id with BAD_VALUE', async () => {
     const big = createApp(h.db, configFromEnv({ LIMIT_BODY_BYTES: String(12 * 1024 * 1024) }));
     const b64 = (s: string) => Buffer.from(s).toString('base64');
-    for (const id of ['', 'abc', '!!!!', b64('Nothing:1'), b64('ResourceProvider'), b64('ResourceProvider:'), b64('Consumer:\u0000'), b64('ResourceProvider:not-a-uuid'), 'QQ'.repeat(500_000), 'x'.repeat(10 * 1024 * 1024)]) {
+    for (const id of [
+      '',
+      'abc',
+      '!!!!',
+      b64('Nothing:1'),
+      b64('ResourceProvider'),
+      b64('ResourceProvider:'),
+      b64('Consumer:\u0000'),
+      b64('ResourceProvider:not-a-uuid'),
+      'QQ'.repeat(500_000),
+      'x'.repeat(10 * 1024 * 1024),
+    ]) {
       const res = await post(big, JSON.stringify({ query: 'query($id: ID!) { node(id: $id) { id } }', variables: { id } }));
       expect(codes(res.body), id.slice(0, 40)).toEqual(['BAD_VALUE']);
       expect(res.body.errors[0].message.length).toBeLessThan(200);

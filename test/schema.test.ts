@@ -1,9 +1,9 @@
 // schema.graphql is printed from the code and committed; every type, field and argument is described.
 import { readFileSync } from 'node:fs';
-import { isInputObjectType, isInterfaceType, isObjectType, isEnumType } from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { printedSchema, schema } from '../src/graphql/schema.ts';
 import { errorCodes } from '../src/domain/errors.ts';
+import { printedSchema, schema } from '../src/graphql/schema.ts';
 
 describe('schema', () => {
   it('matches the committed schema.graphql (run `npm run schema:print` after changing types)', () => {
@@ -28,6 +28,12 @@ describe('schema', () => {
 
   it('documents every error code in the ErrorCode enum', () => {
     const codes = schema.getType('ErrorCode');
-    expect(isEnumType(codes) && codes.getValues().map((v) => v.name).sort()).toEqual(Object.keys(errorCodes).sort());
+    expect(
+      isEnumType(codes) &&
+        codes
+          .getValues()
+          .map((v) => v.name)
+          .sort(),
+    ).toEqual(Object.keys(errorCodes).sort());
   });
 });

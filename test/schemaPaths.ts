@@ -1,7 +1,7 @@
 // Every field reachable from one root field, as one operation per field: the role-matrix test runs
 // each of them as every role. Each type is entered by the first (shortest) way the walk reaches it,
 // so every field of every type reachable from the root is read once, cycles included.
-import { getNamedType, isCompositeType, isNonNullType, isObjectType, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
+import { type GraphQLNamedType, type GraphQLSchema, getNamedType, isCompositeType, isNonNullType, isObjectType } from 'graphql';
 
 export interface FieldPath {
   /** The operation, e.g. `query { consumer(uuid: "…") { allocations { provider { name } } } }`. */
@@ -13,12 +13,7 @@ export interface FieldPath {
 }
 
 /** `args(coordinate)`: literal arguments for a field with required ones, e.g. `uuid: "…"` for `Query.consumer`. */
-export function fieldPaths(
-  schema: GraphQLSchema,
-  kind: 'query' | 'mutation',
-  rootField: string,
-  args: (coordinate: string) => string | undefined,
-): FieldPath[] {
+export function fieldPaths(schema: GraphQLSchema, kind: 'query' | 'mutation', rootField: string, args: (coordinate: string) => string | undefined): FieldPath[] {
   const root = kind === 'query' ? schema.getQueryType()! : schema.getMutationType()!;
   // A segment is a field selection or an inline fragment; `type` is the object type a field belongs to.
   type Segment = { text: string; label?: string; type?: string };

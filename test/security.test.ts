@@ -1,20 +1,21 @@
 // Who may do what (SECURITY.md): the access matrix (src/auth/access.ts) walked from the schema, every
 // field reachable from every root field as every role, with static bearer tokens; then JWTs and the
 // startup rules. A refused request answers FORBIDDEN or UNAUTHENTICATED and writes nothing.
+
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { type GraphQLObjectType, getNamedType, isObjectType } from 'graphql';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
-import { schema } from '../src/graphql/schema.ts';
-import { ADMITTED, MUTATION_ACCESS, QUERY_ACCESS, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type TypeName, VALUE_TYPES } from '../src/auth/access.ts';
+import { type Access, ADMITTED, MUTATION_ACCESS, type MutationName, QUERY_ACCESS, type QueryName, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type TypeName, VALUE_TYPES } from '../src/auth/access.ts';
 import { configFromEnv } from '../src/config.ts';
+import { schema } from '../src/graphql/schema.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { graphql, post, snapshotDb, u, type Harness } from './helpers.ts';
+import { graphql, type Harness, post, snapshotDb, u } from './helpers.ts';
 import { fieldPaths } from './schemaPaths.ts';
 import { openSse, type SseStream } from './sse.ts';
 
@@ -54,7 +55,10 @@ beforeAll(async () => {
   await ok(`mutation { ensureTrait(input: {name: "CUSTOM_FAST"}) { created } }`);
   await ok(`mutation { setProviderTraits(input: {providerUuid: "${u(1)}", providerGeneration: 1, traits: ["CUSTOM_FAST"]}) { resourceProvider { uuid } } }`);
   await ok(`mutation { setProviderAggregates(input: {providerUuid: "${u(1)}", providerGeneration: 2, aggregates: ["${u(900)}"]}) { resourceProvider { uuid } } }`);
-  for (const [consumer, project] of [[u(501), 'p1'], [u(502), 'p2']]) {
+  for (const [consumer, project] of [
+    [u(501), 'p1'],
+    [u(502), 'p2'],
+  ]) {
     await ok(`mutation { setAllocations(input: {consumer: {consumerUuid: "${consumer}", consumerGeneration: null, projectId: "${project}", userId: "u",
       consumerType: "INSTANCE", allocations: [{providerUuid: "${u(1)}", resources: [{resourceClass: "VCPU", amount: 1}]}]}}) { consumers { uuid } } }`);
   }
@@ -169,7 +173,12 @@ describe('role matrix, walked from the schema', () => {
     expect(Object.keys(QUERY_VARIANTS).sort()).toEqual(Object.keys(QUERY_ACCESS).sort());
     expect(Object.keys(MUTATION_INPUTS).sort()).toEqual(Object.keys(MUTATION_ACCESS).sort());
     const values: readonly string[] = VALUE_TYPES;
-    expect(objectTypes.map((t) => t.name).filter((n) => !WRAPPER.test(n)).sort()).toEqual([...Object.keys(TYPE_ACCESS), ...values].sort());
+    expect(
+      objectTypes
+        .map((t) => t.name)
+        .filter((n) => !WRAPPER.test(n))
+        .sort(),
+    ).toEqual([...Object.keys(TYPE_ACCESS), ...values].sort());
     // Every field returning a value belongs to a checked type, a value or a payload; every field
     // returning a wrapper is a root field or belongs to a checked type (a provider's children page) or a wrapper.
     for (const owner of [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!, ...objectTypes]) {
@@ -184,7 +193,10 @@ describe('role matrix, walked from the schema', () => {
 
   it('is the matrix SECURITY.md prints', () => {
     const names = (table: Record<string, Access>, access: Access) =>
-      Object.keys(table).filter((n) => table[n] === access).map((n) => `\`${n}\``).join(', ') || '–';
+      Object.keys(table)
+        .filter((n) => table[n] === access)
+        .map((n) => `\`${n}\``)
+        .join(', ') || '–';
     const rows = (Object.keys(ADMITTED) as Access[]).map(
       (a) =>
         `| \`${a}\` | ${ADMITTED[a].map((r) => (a === 'project' && r === 'project-reader' ? 'project-reader of that project' : r)).join(', ')} | ${names(TYPE_ACCESS, a)} | ${names(QUERY_ACCESS, a)} | ${names(MUTATION_ACCESS, a)} | ${names(SUBSCRIPTION_ACCESS, a)} |`,
@@ -195,9 +207,7 @@ describe('role matrix, walked from the schema', () => {
   });
 
   const roots = [
-    ...(Object.keys(QUERY_VARIANTS) as QueryName[]).flatMap((field) =>
-      QUERY_VARIANTS[field].map((v) => ({ kind: 'query' as const, field, access: QUERY_ACCESS[field] as Access, variant: v })),
-    ),
+    ...(Object.keys(QUERY_VARIANTS) as QueryName[]).flatMap((field) => QUERY_VARIANTS[field].map((v) => ({ kind: 'query' as const, field, access: QUERY_ACCESS[field] as Access, variant: v }))),
     ...(Object.keys(MUTATION_INPUTS) as MutationName[]).map((field) => ({
       kind: 'mutation' as const,
       field,
@@ -268,8 +278,7 @@ describe('JWT', () => {
   it('accepts HS256 tokens with a role claim and refuses forged or expired ones', async () => {
     const secret = 'a-secret-of-at-least-32-characters!!';
     const app = createApp(td.db, configFromEnv({ AUTH: 'jwt', JWT_SECRET: secret, JWT_ISSUER: 'keystone' }));
-    const ask = async (token: string) =>
-      (await graphql(app, { query: '{ resourceClasses { name } }' }, { authorization: `Bearer ${token}` })) as any;
+    const ask = async (token: string) => (await graphql(app, { query: '{ resourceClasses { name } }' }, { authorization: `Bearer ${token}` })) as any;
     const sign = (claims: Record<string, unknown>, key = secret, exp = '5m') =>
       new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('nova').setIssuer('keystone').setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(key));
     expect(code(await ask(await sign({ role: 'reader' })))).toBe('OK');

@@ -4,11 +4,11 @@
 // through a root's or a child's aggregate or through none, both must choose the same providers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkNames, loadWorld, readProviders } from '../src/db/candidates.ts';
-import { normaliseCandidatesRequest, type CandidatesInput } from '../src/domain/candidates/request.ts';
+import { type CandidatesInput, normaliseCandidatesRequest } from '../src/domain/candidates/request.ts';
 import { indexTrees, selectWorld } from '../src/domain/candidates/trees.ts';
 import type { WorldProvider } from '../src/domain/candidates/world.ts';
 import { testingPostgres } from './database.ts';
-import { setup, u, type Harness } from './helpers.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 const AGG = { A: u(901), B: u(902), C: u(903), D: u(904) };
 const SHARES = 'MISC_SHARES_VIA_AGGREGATE';
@@ -35,10 +35,33 @@ const REQUESTS: { input: CandidatesInput; maxRoots?: number }[] = [
   { input: { groups: [{ resources: [{ resourceClass: 'DISK_GB', amount: 5 }] }] } },
   { input: { groups: [{ resources: [{ resourceClass: 'DISK_GB', amount: 101 }] }] } },
   { input: { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }] }] } },
-  { input: { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }, { resourceClass: 'DISK_GB', amount: 10 }] }] } },
+  {
+    input: {
+      groups: [
+        {
+          resources: [
+            { resourceClass: 'VCPU', amount: 1 },
+            { resourceClass: 'DISK_GB', amount: 10 },
+          ],
+        },
+      ],
+    },
+  },
   { input: { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }] }, { suffix: 'S', resources: [{ resourceClass: 'DISK_GB', amount: 60 }] }], groupPolicy: 'none' } },
   { input: { groups: [{ resources: [{ resourceClass: 'DISK_GB', amount: 10 }] }] }, maxRoots: 1 },
-  { input: { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 1 }, { resourceClass: 'DISK_GB', amount: 5 }] }] }, maxRoots: 2 },
+  {
+    input: {
+      groups: [
+        {
+          resources: [
+            { resourceClass: 'VCPU', amount: 1 },
+            { resourceClass: 'DISK_GB', amount: 5 },
+          ],
+        },
+      ],
+    },
+    maxRoots: 2,
+  },
 ];
 
 let h: Harness;
@@ -51,9 +74,12 @@ beforeAll(async () => {
     });
     let g = 0;
     const inv = Object.entries(inventories).map(([resourceClass, i]) => ({ resourceClass, ...i }));
-    if (inv.length) await h.ok(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { uuid } } }`, { i: { providerUuid: uuid, providerGeneration: g++, inventories: inv } });
-    if (traits.length) await h.ok(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { uuid } } }`, { i: { providerUuid: uuid, providerGeneration: g++, traits } });
-    if (aggregates.length) await h.ok(`mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { uuid } } }`, { i: { providerUuid: uuid, providerGeneration: g++, aggregates } });
+    if (inv.length)
+      await h.ok(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { uuid } } }`, { i: { providerUuid: uuid, providerGeneration: g++, inventories: inv } });
+    if (traits.length)
+      await h.ok(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { uuid } } }`, { i: { providerUuid: uuid, providerGeneration: g++, traits } });
+    if (aggregates.length)
+      await h.ok(`mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { uuid } } }`, { i: { providerUuid: uuid, providerGeneration: g++, aggregates } });
   }
 });
 afterAll(() => h.close());

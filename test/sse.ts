@@ -29,7 +29,11 @@ export async function openSse(app: App, query: string, variables: Record<string,
         const block = text.slice(0, end);
         text = text.slice(end + 2);
         const event = /^event: (\w+)/m.exec(block)?.[1];
-        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
         if (event === 'next') ready.push(JSON.parse(data));
         else if (event === 'complete') ready.push(null);
         else continue; // a ping
@@ -103,7 +107,11 @@ export async function collectChanges(url: string, query: string, variables: Reco
         for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
           const block = text.slice(0, end);
           text = text.slice(end + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trim())
+            .join('\n');
           if (/^event: next/m.test(block) && data) {
             const r = JSON.parse(data);
             if (r.errors) c.errors.push(...r.errors);

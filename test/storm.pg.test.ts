@@ -7,11 +7,12 @@
 // before the pipeline, 2 cores: one-step 3x60 gave 76-80 OK, 80-104 UNAVAILABLE; 78 claimers 67-78
 // OK, the rest UNAVAILABLE; two-step 3x60 passed warm but gave 51 UNAVAILABLE as the first storm
 // after start).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
-import { post, startReplica, stopReplica, type Replica } from './replicas.ts';
 import { u } from './helpers.ts';
+import { post, type Replica, startReplica, stopReplica } from './replicas.ts';
 
 const AGG = 'aaaaaaaa-0000-4000-8000-000000000001';
 const HOSTS = 20;
@@ -27,7 +28,17 @@ let sql: pg.Client;
 let nextConsumer = 10_000;
 const figures: Record<string, Record<string, number>> = {};
 
-const REQUEST = { groups: [{ resources: [{ resourceClass: 'VCPU', amount: 2 }, { resourceClass: 'MEMORY_MB', amount: 2048 }, { resourceClass: 'DISK_GB', amount: 10 }] }] };
+const REQUEST = {
+  groups: [
+    {
+      resources: [
+        { resourceClass: 'VCPU', amount: 2 },
+        { resourceClass: 'MEMORY_MB', amount: 2048 },
+        { resourceClass: 'DISK_GB', amount: 10 },
+      ],
+    },
+  ],
+};
 const ONE_STEP = `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $i) {
   consumer { uuid } allocationRequest { allocations { providerUuid resources { resourceClass amount } } } } }`;
 const CANDIDATES = `query($r: AllocationCandidatesInput!) { allocationCandidates(request: $r) {
@@ -60,8 +71,7 @@ async function twoStep(replica: number, consumer: string, pick: number): Promise
 }
 
 /** `n` claimers spread over the replicas, all in flight at once. */
-const storm = (n: number, claim: (replica: number, consumer: string, i: number) => Promise<Answer>) =>
-  Array.from({ length: n }, (_, i) => claim(i % replicas.length, u(nextConsumer++), i));
+const storm = (n: number, claim: (replica: number, consumer: string, i: number) => Promise<Answer>) => Array.from({ length: n }, (_, i) => claim(i % replicas.length, u(nextConsumer++), i));
 
 /** What the database says each consumer holds: "provider:class:amount", sorted. */
 async function held(consumers: string[]): Promise<Map<string, string[]>> {
@@ -162,7 +172,10 @@ describe('claim storms on three PostgreSQL replicas at default settings', () => 
     const answers = await Promise.all(storm(3 * PER_REPLICA, (r, c, i) => twoStep(r, c, i)));
     const codes = await checkAnswers('two-step 3x60', answers);
     const failures = Object.keys(codes).filter((c) => c !== 'OK' && c !== 'NO_CANDIDATE_SEEN');
-    expect(failures.filter((c) => c !== 'CAPACITY_EXCEEDED' && c !== 'CONCURRENT_UPDATE'), JSON.stringify(codes)).toEqual([]);
+    expect(
+      failures.filter((c) => c !== 'CAPACITY_EXCEEDED' && c !== 'CONCURRENT_UPDATE'),
+      JSON.stringify(codes),
+    ).toEqual([]);
     await assertWithinCapacity();
   }, 180_000);
 

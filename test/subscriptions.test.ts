@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readEvents, logPosition } from '../src/db/changeLog.ts';
+import { logPosition, readEvents } from '../src/db/changeLog.ts';
 import { DomainError } from '../src/domain/errors.ts';
-import { appOn, graphql, setup, u, type AppOn, type Harness } from './helpers.ts';
+import { type AppOn, appOn, graphql, type Harness, setup, u } from './helpers.ts';
 import { openSse, type SseStream } from './sse.ts';
 
 const SUBSCRIPTION = `subscription ($after: String, $filter: ChangeFilter) {
@@ -249,10 +249,7 @@ describe('change feed authorisation', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'placement-feed-'));
     const file = path.join(dir, 'tokens.json');
-    writeFileSync(
-      file,
-      JSON.stringify({ tokens: Object.entries(TOKENS).map(([role, token]) => ({ token, subject: role, role, ...(role === 'project-reader' ? { project: 'p1' } : {}) })) }),
-    );
+    writeFileSync(file, JSON.stringify({ tokens: Object.entries(TOKENS).map(([role, token]) => ({ token, subject: role, role, ...(role === 'project-reader' ? { project: 'p1' } : {}) })) }));
     secured = appOn(h.db, { AUTH: 'token-file', AUTH_TOKEN_FILE: file });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
 // on SQLite and PostgreSQL, and nothing is written. Well-formed text (astral characters included)
 // is stored as sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, snapshotDb, u, type Harness } from './helpers.ts';
+import { type Harness, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -42,13 +42,28 @@ const cases: [string, string, Record<string, unknown>, string][] = [
   ['lone surrogate in a projectId', SET_ALLOCATIONS, claim({ projectId: LONE_HIGH }), '$i.consumer.projectId'],
   ['NUL in a userId', SET_ALLOCATIONS, claim({ userId: NUL }), '$i.consumer.userId'],
   ['NUL in a consumer type', SET_ALLOCATIONS, claim({ consumerType: 'INSTANCE\u0000' }), '$i.consumer.consumerType'],
-  ['NUL in a resource class', SET_ALLOCATIONS, claim({ allocations: [{ providerUuid: u(1), resources: [{ resourceClass: 'VC\u0000PU', amount: 1 }] }] }), '$i.consumer.allocations[0].resources[0].resourceClass'],
+  [
+    'NUL in a resource class',
+    SET_ALLOCATIONS,
+    claim({ allocations: [{ providerUuid: u(1), resources: [{ resourceClass: 'VC\u0000PU', amount: 1 }] }] }),
+    '$i.consumer.allocations[0].resources[0].resourceClass',
+  ],
   ['NUL in a class to create', `mutation($n: String!) { createResourceClass(input: {name: $n}) { resourceClass { name } } }`, { n: 'CUSTOM_\u0000' }, '$n'],
   ['NUL in a trait', `mutation($n: String!) { ensureTrait(input: {name: $n}) { created } }`, { n: 'CUSTOM_A\u0000' }, '$n'],
-  ['NUL in an aggregate', `mutation($a: [String!]!) { setProviderAggregates(input: {providerUuid: "${u(1)}", providerGeneration: 1, aggregates: $a}) { resourceProvider { uuid } } }`, { a: [u(9), NUL] }, '$a[1]'],
+  [
+    'NUL in an aggregate',
+    `mutation($a: [String!]!) { setProviderAggregates(input: {providerUuid: "${u(1)}", providerGeneration: 1, aggregates: $a}) { resourceProvider { uuid } } }`,
+    { a: [u(9), NUL] },
+    '$a[1]',
+  ],
   ['NUL in a usages filter', `query($p: String!) { usages(projectId: $p) { consumerCount } }`, { p: NUL }, '$p'],
   ['lone surrogate in a provider filter', `query($f: ProviderFilter) { resourceProviders(filter: $f) { totalCount } }`, { f: { name: LONE_HIGH } }, '$f.name'],
-  ['NUL in a candidates trait', `query($t: String!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], requiredTraits: [$t]}]}) { providerSummaries { uuid } } }`, { t: NUL }, '$t'],
+  [
+    'NUL in a candidates trait',
+    `query($t: String!) { allocationCandidates(request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}], requiredTraits: [$t]}]}) { providerSummaries { uuid } } }`,
+    { t: NUL },
+    '$t',
+  ],
   ['NUL in a cursor', `query($c: String) { traits(after: $c) { totalCount } }`, { c: NUL }, '$c'],
   ['NUL in a global id', `query($id: ID!) { node(id: $id) { id } }`, { id: NUL }, '$id'],
   ['NUL in a key of an input object', CREATE, { i: { name: 'x', 'na\u0000me': 'y' } }, 'key of variable $i'],

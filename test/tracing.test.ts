@@ -2,9 +2,10 @@
 // request carrying a W3C traceparent yields spans in the caller's trace — the operation's span (a
 // child of the caller's), its DataLoader batches and its SQL statements beneath — each with the
 // request id. Tracing is off unless configured.
+
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import { createApp, type App } from '../src/app.ts';
+import { type App, createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { REQUEST_ID, startTracing } from '../src/observability/tracing.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
@@ -34,7 +35,7 @@ describe('tracing', () => {
     expect(startTracing({ endpoint: null, serviceName: 'x' })).toBeNull();
   });
 
-  it('joins the caller\'s trace: operation, loader batch and SQL spans, each with the request id', async () => {
+  it("joins the caller's trace: operation, loader batch and SQL spans, each with the request id", async () => {
     exporter.reset();
     const res = await send(`query Hosts { resourceProviders { edges { node { uuid traits } } } }`, {
       traceparent: `00-${TRACE}-${CALLER}-01`,
@@ -54,7 +55,8 @@ describe('tracing', () => {
     expect(sql.length).toBeGreaterThanOrEqual(2);
     expect(sql.some((s) => s.parentSpanContext?.spanId === batch.spanContext().spanId)).toBe(true);
     expect(String(sql[0].attributes['db.query.text'])).toMatch(/^\s*SELECT/i);
-    const childOf = (s: ReadableSpan): boolean => s === operation || (spans.find((p) => p.spanContext().spanId === s.parentSpanContext?.spanId) ? childOf(spans.find((p) => p.spanContext().spanId === s.parentSpanContext?.spanId)!) : false);
+    const childOf = (s: ReadableSpan): boolean =>
+      s === operation || (spans.find((p) => p.spanContext().spanId === s.parentSpanContext?.spanId) ? childOf(spans.find((p) => p.spanContext().spanId === s.parentSpanContext?.spanId)!) : false);
     for (const s of spans) {
       expect(s.attributes[REQUEST_ID], s.name).toBe('trace-me-1');
       expect(childOf(s), s.name).toBe(true);

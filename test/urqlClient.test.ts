@@ -2,9 +2,10 @@
 // takes a candidate from allocationCandidates and claims it by passing the candidate's
 // allocations straight back; on CONCURRENT_UPDATE and CAPACITY_EXCEEDED it retries once, with the
 // facts the error carries in `extensions`, without reading anything again (issue 14, items 6 and 8).
+
+import { Client, type CombinedError, cacheExchange, fetchExchange, gql } from '@urql/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, cacheExchange, fetchExchange, gql, type CombinedError } from '@urql/core';
-import { appOn, setup, u, type Harness } from './helpers.ts';
+import { appOn, type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 let client: Client;

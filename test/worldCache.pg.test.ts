@@ -5,13 +5,13 @@
 // make it reload; a notification wakes a replica that is not asked anything; and a lost
 // notification only delays, since every read catches up from the log itself.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type Database } from '../src/db/client.ts';
-import { writeContext } from '../src/db/changes.ts';
+import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
 import { appendChanges } from '../src/db/changeLog.ts';
+import { writeContext } from '../src/db/changes.ts';
+import { type Database, openDatabase } from '../src/db/client.ts';
 import { setInventory } from '../src/db/inventories.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
-import { appOn, databaseSettings, u, type AppOn } from './helpers.ts';
+import { type AppOn, appOn, databaseSettings, u } from './helpers.ts';
 
 const HOSTS = [u(1), u(2), u(3), u(4)];
 
@@ -126,7 +126,9 @@ describe('world cache on PostgreSQL replicas', () => {
   it('catches up when woken by a notification, without being asked', async () => {
     await bothSee(6, [...HOSTS].sort());
     const reads = cached.db.cache!.stats.providerReads;
-    await direct.must(`mutation { setInventory(input: {providerUuid: "${HOSTS[0]}", providerGeneration: ${await generation(direct, HOSTS[0])}, inventory: {resourceClass: "VCPU", total: 9}}) { __typename } }`);
+    await direct.must(
+      `mutation { setInventory(input: {providerUuid: "${HOSTS[0]}", providerGeneration: ${await generation(direct, HOSTS[0])}, inventory: {resourceClass: "VCPU", total: 9}}) { __typename } }`,
+    );
     await vi.waitFor(() => expect(cached.db.cache!.stats.providerReads).toBe(reads + 1), { timeout: 30_000 });
     await bothSee(10, []);
     await bothSee(9, [HOSTS[0]]);
@@ -145,7 +147,9 @@ describe('world cache on PostgreSQL replicas', () => {
     direct.db.settings = { ...settings, changeLogKeep: 1 };
     try {
       for (const host of [HOSTS[2], HOSTS[3]]) {
-        await direct.must(`mutation { setInventory(input: {providerUuid: "${host}", providerGeneration: ${await generation(direct, host)}, inventory: {resourceClass: "VCPU", total: 8}}) { __typename } }`);
+        await direct.must(
+          `mutation { setInventory(input: {providerUuid: "${host}", providerGeneration: ${await generation(direct, host)}, inventory: {resourceClass: "VCPU", total: 8}}) { __typename } }`,
+        );
       }
     } finally {
       direct.db.settings = settings;
@@ -156,7 +160,9 @@ describe('world cache on PostgreSQL replicas', () => {
 
   it('still sees every commit when notifications are lost', async () => {
     const received = cached.db.feed!.stats.received;
-    await direct.must(`mutation { setInventory(input: {providerUuid: "${HOSTS[1]}", providerGeneration: ${await generation(direct, HOSTS[1])}, inventory: {resourceClass: "VCPU", total: 9}}) { __typename } }`);
+    await direct.must(
+      `mutation { setInventory(input: {providerUuid: "${HOSTS[1]}", providerGeneration: ${await generation(direct, HOSTS[1])}, inventory: {resourceClass: "VCPU", total: 9}}) { __typename } }`,
+    );
     await bothSee(9, [HOSTS[1]]);
     expect(cached.db.feed!.stats.received).toBe(received);
   });

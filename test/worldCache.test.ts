@@ -5,11 +5,11 @@
 // questions. Then: a log pruned past the cache's position makes it reload, an unchanged world costs
 // one statement per question, and a claim makes the next read re-read only the providers it touched. PostgreSQL specifics: test/worldCache.pg.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/client.ts';
-import { openTestDatabase, type TestDatabase } from './database.ts';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/candidatesQuery.ts';
 import type { CandidateRequest } from '../conformance/model.ts';
-import { appOn, databaseSettings, graphql, u, type AppOn } from './helpers.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { openTestDatabase, type TestDatabase } from './database.ts';
+import { type AppOn, appOn, databaseSettings, graphql, u } from './helpers.ts';
 
 const AGG_A = u(900);
 const POOL = u(50);
@@ -18,8 +18,20 @@ const numa = (i: number, k: number) => u(i * 10 + 1 + k);
 
 const QUESTIONS: CandidateRequest[] = [
   { groups: [{ resources: { VCPU: 1, MEMORY_MB: 256, DISK_GB: 10 } }] },
-  { groups: [{ resources: { DISK_GB: 10 }, memberOf: [[AGG_A]] }, { suffix: '_C', resources: { VCPU: 2 } }], groupPolicy: 'none' },
-  { groups: [{ suffix: '_A', resources: { VCPU: 1 } }, { suffix: '_B', resources: { VCPU: 1 } }], groupPolicy: 'isolate' },
+  {
+    groups: [
+      { resources: { DISK_GB: 10 }, memberOf: [[AGG_A]] },
+      { suffix: '_C', resources: { VCPU: 2 } },
+    ],
+    groupPolicy: 'none',
+  },
+  {
+    groups: [
+      { suffix: '_A', resources: { VCPU: 1 } },
+      { suffix: '_B', resources: { VCPU: 1 } },
+    ],
+    groupPolicy: 'isolate',
+  },
   { groups: [{ resources: { VCPU: 1 }, required: ['HW_CPU_X86_AVX2'] }] },
   { groups: [{ resources: { VCPU: 1 } }], limit: 1 },
   { groups: [{ resources: { VCPU: 1 }, required: ['CUSTOM_LATE'] }] },
@@ -53,9 +65,14 @@ async function createProvider(side: AppOn, uuid: string, parentUuid: string | nu
   await side.must(`mutation($i: CreateResourceProviderInput!) { createResourceProvider(input: $i) { resourceProvider { uuid } } }`, { i: { uuid, name: `rp-${uuid}`, parentUuid } });
   let g = 0;
   const inv = Object.entries(inventories).map(([resourceClass, total]) => ({ resourceClass, total }));
-  if (inv.length) await side.must(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, inventories: inv } });
-  if (traits.length) await side.must(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, traits } });
-  if (aggregates.length) await side.must(`mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, aggregates } });
+  if (inv.length)
+    await side.must(`mutation($i: SetInventoriesInput!) { setInventories(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, inventories: inv } });
+  if (traits.length)
+    await side.must(`mutation($i: SetProviderTraitsInput!) { setProviderTraits(input: $i) { resourceProvider { generation } } }`, { i: { providerUuid: uuid, providerGeneration: g++, traits } });
+  if (aggregates.length)
+    await side.must(`mutation($i: SetProviderAggregatesInput!) { setProviderAggregates(input: $i) { resourceProvider { generation } } }`, {
+      i: { providerUuid: uuid, providerGeneration: g++, aggregates },
+    });
 }
 
 describe('world cache', () => {

@@ -4,8 +4,8 @@
 // internal error) and has written nothing; once the holder is done, writes go through again. A
 // one-step claim waits longer (issue 12, item 3): its writer tries again while the database answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setup, u, type Harness } from './helpers.ts';
 import { claimPipeline } from '../src/candidates/pipeline.ts';
+import { type Harness, setup, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -45,7 +45,10 @@ describe('a write that cannot start in time', () => {
     clearTimeout(safety);
     release();
     await holder;
-    expect(answer.errors?.map((e) => e.extensions?.code), JSON.stringify(answer)).toEqual(['UNAVAILABLE']);
+    expect(
+      answer.errors?.map((e) => e.extensions?.code),
+      JSON.stringify(answer),
+    ).toEqual(['UNAVAILABLE']);
     expect(answer.errors![0].message).not.toMatch(/prisma|transaction|P20/i);
 
     await h.ok(create(2));

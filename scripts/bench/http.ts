@@ -24,9 +24,7 @@ export function httpRequest(url: string, method: string, headers: Record<string,
     );
     // A kept-alive socket the server closed as idle just as it was reused: the request never
     // reached the server, so sending it again on a new socket is safe (Node's documented pattern).
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      req.reusedSocket && e.code === 'ECONNRESET' && !retried ? httpRequest(url, method, headers, body, true).then(resolve, reject) : reject(e),
-    );
+    req.on('error', (e: NodeJS.ErrnoException) => (req.reusedSocket && e.code === 'ECONNRESET' && !retried ? httpRequest(url, method, headers, body, true).then(resolve, reject) : reject(e)));
     req.end(body);
   });
 }

@@ -1,6 +1,7 @@
 // Timing and memory helpers. Every loop is bounded in count and in time.
-import { readdirSync, readFileSync } from 'node:fs';
+
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Latencies {
   n: number;

@@ -1,9 +1,9 @@
 // The two servers under measurement, behind one interface: this one over GraphQL, the reference
 // over REST (microversion 1.39). Every call is real HTTP on loopback.
 import { candidatesInput } from '../../conformance/candidatesQuery.ts';
+import { type CandidateRequest, inventoryOf, type ProviderSpec } from '../../conformance/model.ts';
 import { queryString, Reference } from '../../conformance/rest.ts';
-import { httpRequest, type HttpAnswer } from './http.ts';
-import { inventoryOf, type CandidateRequest, type ProviderSpec } from '../../conformance/model.ts';
+import { type HttpAnswer, httpRequest } from './http.ts';
 
 export type Allocations = { providerUuid: string; resources: Record<string, number> }[];
 export type ClaimResult = 'OK' | 'CONFLICT' | 'CAPACITY' | 'ERROR';
@@ -41,14 +41,16 @@ export class GraphqlTarget implements Target {
 
   private async ensureNames(providers: ProviderSpec[]) {
     for (const p of providers) {
-      for (const rc of Object.keys(p.inventories ?? {})) if (rc.startsWith('CUSTOM_') && !this.ensured.has(rc)) {
-        await this.gql(`mutation { ensureResourceClass(input: {name: "${rc}"}) { created } }`);
-        this.ensured.add(rc);
-      }
-      for (const t of p.traits ?? []) if (t.startsWith('CUSTOM_') && !this.ensured.has(t)) {
-        await this.gql(`mutation { ensureTrait(input: {name: "${t}"}) { created } }`);
-        this.ensured.add(t);
-      }
+      for (const rc of Object.keys(p.inventories ?? {}))
+        if (rc.startsWith('CUSTOM_') && !this.ensured.has(rc)) {
+          await this.gql(`mutation { ensureResourceClass(input: {name: "${rc}"}) { created } }`);
+          this.ensured.add(rc);
+        }
+      for (const t of p.traits ?? [])
+        if (t.startsWith('CUSTOM_') && !this.ensured.has(t)) {
+          await this.gql(`mutation { ensureTrait(input: {name: "${t}"}) { created } }`);
+          this.ensured.add(t);
+        }
     }
   }
 
@@ -118,10 +120,9 @@ export class GraphqlTarget implements Target {
 
   /** This server's own way: search and claim in one request (claimAllocationCandidate). */
   async claimOneStep(consumer: string, req: CandidateRequest): Promise<ClaimResult> {
-    const r = await this.gql(
-      `mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $i) { consumer { generation } } }`,
-      { i: { request: candidatesInput(req), consumerUuid: consumer, consumerGeneration: null, projectId: 'bench', userId: 'bench', consumerType: 'INSTANCE' } },
-    );
+    const r = await this.gql(`mutation($i: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $i) { consumer { generation } } }`, {
+      i: { request: candidatesInput(req), consumerUuid: consumer, consumerGeneration: null, projectId: 'bench', userId: 'bench', consumerType: 'INSTANCE' },
+    });
     const code = r.errors?.[0]?.extensions?.code;
     return !code ? 'OK' : code === 'NO_CANDIDATE' || code === 'CAPACITY_EXCEEDED' ? 'CAPACITY' : code === 'CONCURRENT_UPDATE' ? 'CONFLICT' : 'ERROR';
   }

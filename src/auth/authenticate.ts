@@ -4,9 +4,9 @@
 // development only, and the server refuses it on anything but loopback (src/server.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { isRole, ROLES, type Identity } from './identity.ts';
+import { type Identity, isRole, ROLES } from './identity.ts';
 
 export type AuthMode = 'none' | 'token-file' | 'jwt';
 
@@ -29,14 +29,19 @@ export type Authenticator = (request: Request) => Promise<Identity | null>;
 
 const tokenFileSchema = z.object({
   tokens: z.array(
-    z.object({
-      /** The token itself, or its SHA-256 in hex (preferred: the file then holds no secret). */
-      token: z.string().min(16).optional(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-      subject: z.string().min(1),
-      role: z.enum(ROLES),
-      project: z.string().min(1).optional(),
-    }).refine((t) => t.token || t.sha256, 'each token needs `token` or `sha256`'),
+    z
+      .object({
+        /** The token itself, or its SHA-256 in hex (preferred: the file then holds no secret). */
+        token: z.string().min(16).optional(),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
+        subject: z.string().min(1),
+        role: z.enum(ROLES),
+        project: z.string().min(1).optional(),
+      })
+      .refine((t) => t.token || t.sha256, 'each token needs `token` or `sha256`'),
   ),
 });
 

@@ -2,9 +2,10 @@
 // text/plain) or GET a URL to this server without a CORS preflight, and with AUTH=none on loopback
 // it would then write as admin. yoga's CSRF prevention refuses such requests unless they carry a
 // header no page can add without a preflight; JSON POSTs need a preflight and pass as they are.
+
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 
 /** The header a form or GET request must carry (any value): `-H 'x-graphql-yoga-csrf: 1'`. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';

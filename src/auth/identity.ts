@@ -2,7 +2,7 @@
 // default policy in spirit: admin does everything; service (compute services, schedulers) reads
 // everything and writes providers, inventories, traits, aggregates and allocations; reader reads
 // everything; project-reader reads only its own project's consumers, allocations and usages.
-import { ADMITTED, type Access } from './access.ts';
+import { type Access, ADMITTED } from './access.ts';
 
 export const ROLES = ['admin', 'service', 'reader', 'project-reader'] as const;
 export type Role = (typeof ROLES)[number];

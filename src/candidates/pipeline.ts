@@ -6,22 +6,23 @@
 // answers each claim on its own: a claim that fails fails alone, a claim that lost its room to
 // another replica runs again in the next batch. setAllocations writes take the same queue, in
 // batches of their own (attemptWrites). Whatever waits holds no database connection.
-import type { Database, Tx } from '../db/client.ts';
+
+import { type ConsumerAllocations, validate, writeAllocations } from '../db/allocations.ts';
 import type { WriteTx } from '../db/changes.ts';
-import { expectGeneration, lockProviders, LostRace, writeTransaction } from '../db/tx.ts';
-import { heldClaim, type ClaimSent } from '../db/claimReplay.ts';
-import { validate, writeAllocations, type ConsumerAllocations } from '../db/allocations.ts';
-import { consumersByUuid, inventoriesOf, providersByUuid, usagesOf, type ConsumerRow } from '../db/reads.ts';
+import { type ClaimSent, heldClaim } from '../db/claimReplay.ts';
+import type { Database, Tx } from '../db/client.ts';
+import { type ConsumerRow, consumersByUuid, inventoriesOf, providersByUuid, usagesOf } from '../db/reads.ts';
+import { expectGeneration, LostRace, lockProviders, writeTransaction } from '../db/tx.ts';
 import { causes, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { CandidatesRequest } from '../domain/candidates/request.ts';
 import type { Candidate } from '../domain/candidates/search.ts';
 import type { WorldProvider } from '../domain/candidates/world.ts';
-import { fits } from '../domain/inventory.ts';
 import { DomainError, fail } from '../domain/errors.ts';
+import { fits } from '../domain/inventory.ts';
 import { parse, schemas } from '../domain/names.ts';
-import { metrics } from '../observability/metrics.ts';
 import { log } from '../log.ts';
-import { candidateView, search, worldSources, type CandidateView, type LoadedWorld, type Service } from './service.ts';
+import { metrics } from '../observability/metrics.ts';
+import { type CandidateView, candidateView, type LoadedWorld, type Service, search, worldSources } from './service.ts';
 
 /** How many candidates a one-step claim chooses from. */
 export const ONE_STEP_CHOICES = 20;
@@ -134,9 +135,7 @@ export class ClaimPipeline {
     metrics.batchSize.observe({ kind }, batch.length);
     let outcomes: Map<Waiting, Outcome>;
     try {
-      outcomes = await writeTransaction(this.db, (tx) =>
-        isWrite(batch[0].job) ? this.attemptWrites(tx, batch as Waiting<Write>[]) : this.attempt(tx, batch as Waiting<Claim>[]),
-      );
+      outcomes = await writeTransaction(this.db, (tx) => (isWrite(batch[0].job) ? this.attemptWrites(tx, batch as Waiting<Write>[]) : this.attempt(tx, batch as Waiting<Claim>[])));
     } catch (err) {
       // No connection came in time, though the database answers (the pool was busy): the claims
       // keep their place and the writer tries again. Only an unreachable database fails them.
@@ -281,7 +280,11 @@ export class ClaimPipeline {
   private async attemptWrites(tx: WriteTx, batch: Waiting<Write>[]): Promise<Map<Waiting, Outcome>> {
     const outcomes = new Map<Waiting, Outcome>();
     const uuids = [...new Set(batch.flatMap((w) => w.job.writes.flatMap((c) => c.allocations.map((a) => String(a.providerUuid).toLowerCase()))))];
-    if (uuids.length) await lockProviders(tx, (await providersByUuid(tx, uuids)).map((p) => p.id));
+    if (uuids.length)
+      await lockProviders(
+        tx,
+        (await providersByUuid(tx, uuids)).map((p) => p.id),
+      );
     for (const w of batch) {
       for (let attempt = 0; ; attempt++) {
         await tx.$executeRawUnsafe('SAVEPOINT pipeline_write');
@@ -319,10 +322,7 @@ export class ClaimPipeline {
    * gone (another replica took it after the search read the world): they run again; and the
    * generations of the providers locked and the ids of their inventories' classes.
    */
-  private async recheck(
-    tx: WriteTx,
-    picks: Map<Waiting<Claim>, Pick>,
-  ): Promise<{ lost: Waiting<Claim>[]; locked: Map<number, number>; classes: Map<string, number> }> {
+  private async recheck(tx: WriteTx, picks: Map<Waiting<Claim>, Pick>): Promise<{ lost: Waiting<Claim>[]; locked: Map<number, number>; classes: Map<string, number> }> {
     const ids = [...new Set([...picks.values()].flatMap((p) => p.candidate.allocations.map((a) => a.rp)))];
     const locked = await lockProviders(tx, ids);
     const rewritten = [...picks.values()].flatMap((p) => (p.old ? [p.old.id] : []));

@@ -2,12 +2,13 @@
 // and the bench. It picks the world source (the process's world cache when there is one, else the
 // database), runs the limited-then-full passes, keeps answers in the memo, and turns the search's
 // provider ids into the uuids an answer names. No GraphQL here; no rules either (src/domain).
-import type { Database, Tx } from '../db/client.ts';
+
 import type { Config } from '../config.ts';
 import { loadWorld } from '../db/candidates.ts';
 import { logPosition } from '../db/changeLog.ts';
-import { requestKey, type CandidatesRequest } from '../domain/candidates/request.ts';
-import { searchCandidates, type Candidate, type CandidatesResult } from '../domain/candidates/search.ts';
+import type { Database, Tx } from '../db/client.ts';
+import { type CandidatesRequest, requestKey } from '../domain/candidates/request.ts';
+import { type Candidate, type CandidatesResult, searchCandidates } from '../domain/candidates/search.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
 import { capacity } from '../domain/inventory.ts';
 import { metrics } from '../observability/metrics.ts';

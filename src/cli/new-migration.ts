@@ -2,22 +2,22 @@
 // between the schema and the existing migrations, computed by Prisma's schema engine on a scratch
 // database: an SQLite file, and a scratch schema on the PostgreSQL server named by
 // MIGRATION_POSTGRES_URL (or TEST_POSTGRES_URL).
+
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { createMigration } from '../db/migrator.ts';
+import pg from 'pg';
 import { pgMigrationFactory } from '../db/client.ts';
+import { createMigration } from '../db/migrator.ts';
 
 const name = process.argv[2];
 if (!name || !/^[A-Za-z0-9_]+$/.test(name)) {
   console.error('usage: npm run db:migration -- NAME   (letters, digits and _)');
   process.exit(2);
 }
-const report = (db: string, created: string | null) =>
-  console.log(created ? `${db}: created ${created}/migration.sql` : `${db}: no changes, the schema matches the migrations.`);
+const report = (db: string, created: string | null) => console.log(created ? `${db}: created ${created}/migration.sql` : `${db}: no changes, the schema matches the migrations.`);
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'placement-migration-'));
 try {

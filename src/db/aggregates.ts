@@ -1,10 +1,11 @@
 // A provider's aggregate memberships: aggregates are bare uuids, created on first use.
-import { Prisma as P } from './generated/client.ts';
-import type { WriteTx } from './changes.ts';
+
 import { parse, schemas } from '../domain/names.ts';
-import { bumpProviderGeneration, expectGeneration } from './tx.ts';
-import { numbers } from './reads.ts';
+import type { WriteTx } from './changes.ts';
+import { Prisma as P } from './generated/client.ts';
 import { requireProvider } from './providers.ts';
+import { numbers } from './reads.ts';
+import { bumpProviderGeneration, expectGeneration } from './tx.ts';
 
 /** Replaces the provider's aggregates (empty clears them); duplicates collapse. `generation` null: no check. */
 export async function setProviderAggregates(tx: WriteTx, uuid: string, generation: number | null, aggregates: readonly string[]) {

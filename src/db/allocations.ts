@@ -1,25 +1,16 @@
 // Writing consumers' allocations (SPEC §9): one consumer (replace), several at once (moves), delete.
 // All consumers of one call are checked together against the final state and written in one
 // transaction, so a move never double-counts and never half-happens.
-import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
+
+import { checkAllocations, type ProviderAllocation, type ProviderCapacityState, validateAllocationShape } from '../domain/allocation.ts';
 import { DomainError } from '../domain/errors.ts';
-import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
-import { checkAllocations, validateAllocationShape, type ProviderAllocation, type ProviderCapacityState } from '../domain/allocation.ts';
+import { assertUnique, parse, schemas } from '../domain/names.ts';
 import { consumerChanged, providersChanged, type WriteTx } from './changes.ts';
-import { bumpProviderGenerations, expectGeneration, lockProviders, LostRace } from './tx.ts';
-import {
-  allocationsOfConsumers,
-  classIds,
-  consumersByUuid,
-  inventoriesOf,
-  numbers,
-  providersByUuid,
-  usagesOf,
-  type ConsumerRow,
-  type ProviderRow,
-} from './reads.ts';
+import type { Tx } from './client.ts';
+import { Prisma as P } from './generated/client.ts';
+import { allocationsOfConsumers, type ConsumerRow, classIds, consumersByUuid, inventoriesOf, numbers, type ProviderRow, providersByUuid, usagesOf } from './reads.ts';
+import { bumpProviderGenerations, expectGeneration, LostRace, lockProviders } from './tx.ts';
 
 export interface ConsumerAllocations {
   consumerUuid: string;
@@ -46,7 +37,10 @@ export function validate(writes: readonly ConsumerAllocations[]): ConsumerAlloca
       allocations,
     };
   });
-  assertUnique(clean.map((w) => w.consumerUuid), 'consumer');
+  assertUnique(
+    clean.map((w) => w.consumerUuid),
+    'consumer',
+  );
   return clean;
 }
 
@@ -102,7 +96,14 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
   const pre = prechecked && writes.every((w) => w.allocations.length) ? prechecked : undefined;
   const existing = pre
     ? new Map(writes.flatMap((w) => (pre.consumers.has(w.consumerUuid) ? [[w.consumerUuid, pre.consumers.get(w.consumerUuid)!] as const] : [])))
-    : new Map((await consumersByUuid(tx, writes.map((w) => w.consumerUuid))).map((c) => [c.uuid, c]));
+    : new Map(
+        (
+          await consumersByUuid(
+            tx,
+            writes.map((w) => w.consumerUuid),
+          )
+        ).map((c) => [c.uuid, c]),
+      );
   for (const w of writes) expectGeneration('consumer', w.consumerUuid, w.consumerGeneration, existing.get(w.consumerUuid)?.generation ?? null);
 
   const providerUuids = [...new Set(writes.flatMap((w) => w.allocations.map((a) => a.providerUuid)))];
@@ -116,7 +117,12 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
   assertKnown('resource class', classNames, (n) => classes.has(n));
 
   const oldConsumers = [...existing.values()];
-  const oldAllocations = oldConsumers.length ? await allocationsOfConsumers(tx, oldConsumers.map((c) => c.id)) : [];
+  const oldAllocations = oldConsumers.length
+    ? await allocationsOfConsumers(
+        tx,
+        oldConsumers.map((c) => c.id),
+      )
+    : [];
 
   // Generations to compare-and-swap, as in the reference: the providers a consumer now allocates
   // from, and for a consumer emptied out the providers it held (providers merely left behind by a
@@ -136,7 +142,11 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
   const emptied = writes.filter((w) => !w.allocations.length && existing.has(w.consumerUuid)).map((w) => existing.get(w.consumerUuid)!);
   const consumerIds = new Map<string, number>();
   if (kept.length) {
-    const { projects, users, consumer_types: types } = await ensureNames(tx, {
+    const {
+      projects,
+      users,
+      consumer_types: types,
+    } = await ensureNames(tx, {
       projects: kept.map((w) => w.projectId),
       users: kept.map((w) => w.userId),
       consumer_types: kept.map((w) => w.consumerType),
@@ -171,9 +181,7 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
   const replaced = oldConsumers.map((c) => c.id);
   if (replaced.length) await tx.$executeRaw`DELETE FROM allocations WHERE consumer_id IN (${P.join(replaced)})`;
   const rows = kept.flatMap((w) =>
-    w.allocations.flatMap((a) =>
-      a.resources.map((r) => P.sql`(${providers.get(a.providerUuid)!.id}, ${consumerIds.get(w.consumerUuid)}, ${classes.get(r.resourceClass)}, ${r.amount})`),
-    ),
+    w.allocations.flatMap((a) => a.resources.map((r) => P.sql`(${providers.get(a.providerUuid)!.id}, ${consumerIds.get(w.consumerUuid)}, ${classes.get(r.resourceClass)}, ${r.amount})`)),
   );
   if (rows.length) await tx.$executeRaw`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used) VALUES ${P.join(rows)}`;
   // A consumer left holding nothing is removed (compare-and-swap on its generation, like an update).
@@ -183,7 +191,11 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
 
   await bumpProviderGenerations(tx, seen, 'USAGE');
   // Providers a move left behind keep their generation but not their usage.
-  providersChanged(tx, oldAllocations.map((a) => a.providerId), 'USAGE');
+  providersChanged(
+    tx,
+    oldAllocations.map((a) => a.providerId),
+    'USAGE',
+  );
   for (const w of writes) {
     const before = existing.get(w.consumerUuid);
     if (!w.allocations.length && !before) continue; // nothing held, nothing written
@@ -197,13 +209,23 @@ export async function writeAllocations(tx: WriteTx, input: readonly ConsumerAllo
 /** Loads what the capacity rules need for the providers written to, then applies them. */
 async function checkAgainstUsage(tx: Tx, writes: ConsumerAllocations[], providers: Map<string, WrittenProvider>, rewritten: ConsumerRow[]) {
   const ids = [...providers.values()].map((p) => p.id);
-  const [inventories, usages] = await Promise.all([inventoriesOf(tx, ids), usagesOf(tx, ids, rewritten.map((c) => c.id))]);
+  const [inventories, usages] = await Promise.all([
+    inventoriesOf(tx, ids),
+    usagesOf(
+      tx,
+      ids,
+      rewritten.map((c) => c.id),
+    ),
+  ]);
   const state = new Map<string, ProviderCapacityState>();
   const byId = new Map([...providers.values()].map((p) => [p.id, p]));
   for (const p of providers.values()) state.set(p.uuid, { uuid: p.uuid, inventories: new Map(), usedByOthers: new Map() });
   for (const i of inventories) state.get(byId.get(i.providerId)!.uuid)!.inventories.set(i.resourceClass, i);
   for (const u of usages) state.get(byId.get(u.providerId)!.uuid)!.usedByOthers.set(u.resourceClass, u.used);
-  checkAllocations(writes.flatMap((w) => w.allocations), state);
+  checkAllocations(
+    writes.flatMap((w) => w.allocations),
+    state,
+  );
 }
 
 /**
@@ -215,7 +237,17 @@ export async function deleteAllocations(tx: WriteTx, consumerUuid: string): Prom
   const [consumer] = await consumersByUuid(tx, [uuid]);
   if (!consumer) throw new DomainError('NOT_FOUND', `No allocations for consumer ${uuid}`);
   const freed = await tx.$queryRaw<{ id: number }[]>`DELETE FROM allocations WHERE consumer_id = ${consumer.id} RETURNING resource_provider_id AS id`;
-  providersChanged(tx, freed.map((r) => r.id), 'USAGE');
-  consumerChanged(tx, uuid, consumer.projectId, true, freed.map((r) => r.id));
+  providersChanged(
+    tx,
+    freed.map((r) => r.id),
+    'USAGE',
+  );
+  consumerChanged(
+    tx,
+    uuid,
+    consumer.projectId,
+    true,
+    freed.map((r) => r.id),
+  );
   if ((await tx.$executeRaw`DELETE FROM consumers WHERE id = ${consumer.id} AND generation = ${consumer.generation}`) !== 1) throw new LostRace();
 }

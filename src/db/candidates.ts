@@ -2,12 +2,13 @@
 // number of providers: first the roots of the trees that can matter (trees holding a provider with
 // room for some requested amount, and trees a sharing provider with such room is anchored to),
 // then those trees whole, with traits, aggregates and inventories with usage.
-import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
-import { assertNamesKnown, namesUsed, type CandidatesRequest } from '../domain/candidates/request.ts';
+
+import { assertNamesKnown, type CandidatesRequest, namesUsed } from '../domain/candidates/request.ts';
 import { SHARING_TRAIT, type Stock, type World, type WorldProvider } from '../domain/candidates/world.ts';
-import { classIds, joinConditions, numbers, traitIds } from './reads.ts';
+import type { Tx } from './client.ts';
 import { fitsSql } from './fitSql.ts';
+import { Prisma as P } from './generated/client.ts';
+import { classIds, joinConditions, numbers, traitIds } from './reads.ts';
 
 /** Keeps IN lists well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 10_000;
@@ -22,25 +23,22 @@ async function chunked<T>(ids: readonly number[], read: (chunk: number[]) => Pro
 export async function checkNames(db: Tx, req: CandidatesRequest): Promise<Map<string, number>> {
   const { traits, classes } = namesUsed(req);
   const [rcIds, tIds] = await Promise.all([classIds(db, classes), traitIds(db, traits)]);
-  assertNamesKnown(req, (c) => rcIds.has(c), (t) => tIds.has(t));
+  assertNamesKnown(
+    req,
+    (c) => rcIds.has(c),
+    (t) => tIds.has(t),
+  );
   return rcIds;
 }
 
 /** Roots of every tree with a provider that has room for one of the requested (class, amount). */
-async function relevantRoots(
-  db: Tx,
-  req: CandidatesRequest,
-  rcIds: Map<string, number>,
-  maxRoots?: number,
-): Promise<{ roots: number[]; truncated: boolean }> {
+async function relevantRoots(db: Tx, req: CandidatesRequest, rcIds: Map<string, number>, maxRoots?: number): Promise<{ roots: number[]; truncated: boolean }> {
   const asks = new Map<string, { rc: number; amount: number }>();
   for (const g of req.groups) for (const [rc, amount] of g.resources) asks.set(`${rc}:${amount}`, { rc: rcIds.get(rc)!, amount });
   // Room for one requested (class, amount) on inventory row `i`; usage read through the covering
   // allocations index, so a walk over roots can stop as soon as it has enough.
   const fitsOne = joinConditions(
-    [...asks.values()].map(
-      ({ rc, amount }) => P.sql`(i.resource_class_id = ${rc} AND ${fitsSql(rc, amount)})`,
-    ),
+    [...asks.values()].map(({ rc, amount }) => P.sql`(i.resource_class_id = ${rc} AND ${fitsSql(rc, amount)})`),
     'OR',
   );
   const classes = P.join([...new Set([...asks.values()].map((a) => a.rc))]);
@@ -109,9 +107,7 @@ export async function readProviders(db: Tx, dialect: Dialect, selection: Provide
     return { rows, stock };
   };
   const parts =
-    selection === null
-      ? [await read(() => P.sql`1 = 1`)]
-      : await chunked(selection.ids, async (ids) => [await read((alias) => P.sql`${P.raw(`${alias}.${selection.column}`)} IN (${P.join(ids)})`)]);
+    selection === null ? [await read(() => P.sql`1 = 1`)] : await chunked(selection.ids, async (ids) => [await read((alias) => P.sql`${P.raw(`${alias}.${selection.column}`)} IN (${P.join(ids)})`)]);
 
   const providers = new Map<number, WorldProvider & { stock: Map<string, Stock> }>();
   for (const r of parts.flatMap((x) => x.rows)) {

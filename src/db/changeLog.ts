@@ -16,10 +16,11 @@
 // in its own row the highest seq it deleted. A reader at M has lost history exactly when some row
 // above M says it pruned past M (the prune that deleted M + 1 committed after it; if its own row was
 // pruned since, the later prune that deleted it says so, and so on).
-import type { Tx } from './client.ts';
+
+import { type ChangeEvent, eventsOf, type ProviderState } from '../domain/changeEvents.ts';
 import type { Dialect } from './candidates.ts';
-import { searchProviders, type ChangeSet, type WriteTx } from './changes.ts';
-import { eventsOf, type ChangeEvent, type ProviderState } from '../domain/changeEvents.ts';
+import { type ChangeSet, searchProviders, type WriteTx } from './changes.ts';
+import type { Tx } from './client.ts';
 
 /** The log's lock on PostgreSQL (per schema: replicas of other databases in one server don't share it); see Order above. */
 export const LOG_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('placement_change_log:' || current_schema()))";
@@ -34,7 +35,9 @@ let sincePrune = 0;
  */
 export async function appendChanges(tx: WriteTx, dialect: Dialect, keep: number): Promise<void> {
   const events = JSON.stringify(eventsOf({ ...tx.changes, providers: await providerStates(tx, tx.changes) }));
-  const providers = searchProviders(tx.changes).sort((a, b) => a - b).join(',');
+  const providers = searchProviders(tx.changes)
+    .sort((a, b) => a - b)
+    .join(',');
   const names = tx.changes.catalogue.length > 0;
   if (dialect === 'postgres') await tx.$executeRawUnsafe(LOG_LOCK_SQL);
   const pruned = ++sincePrune >= Math.ceil(keep / 10) ? await prune(tx, keep) : null;

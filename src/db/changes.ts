@@ -5,8 +5,9 @@
 // written or removed, and the resource classes and traits created or deleted. writeTransaction
 // appends that record to the change log in the same transaction (changeLog.ts); a write function
 // cannot be called without one.
-import type { Tx } from './client.ts';
+
 import type { ProviderAspect } from '../domain/changeEvents.ts';
+import type { Tx } from './client.ts';
 
 /** A deleted provider as it was: its row is gone by the time the log is written. */
 export interface GoneProvider {
@@ -34,8 +35,7 @@ export const isEmpty = (c: ChangeSet) => c.aspects.size === 0 && c.consumers.siz
 const searchAspect = (a: ProviderAspect) => a !== 'NAME';
 
 /** The providers whose candidate-search state changed: what the world cache re-reads. */
-export const searchProviders = (c: ChangeSet): number[] =>
-  [...c.aspects].filter(([, as]) => [...as].some(searchAspect)).map(([id]) => id);
+export const searchProviders = (c: ChangeSet): number[] => [...c.aspects].filter(([, as]) => [...as].some(searchAspect)).map(([id]) => id);
 
 export interface WriteTx extends Tx {
   /** What this transaction changed so far. */

@@ -8,12 +8,13 @@
 // - its project, user and consumer type are the ones sent;
 // - what it holds is, allocation for allocation, a candidate of the request: searched over the
 //   trees it holds allocations in, with its own allocations not counted as used.
-import type { Tx } from './client.ts';
-import { parse, schemas } from '../domain/names.ts';
+
 import type { CandidatesRequest } from '../domain/candidates/request.ts';
-import { searchCandidates, type Candidate, type SearchOptions } from '../domain/candidates/search.ts';
+import { type Candidate, type SearchOptions, searchCandidates } from '../domain/candidates/search.ts';
 import type { World } from '../domain/candidates/world.ts';
-import { checkNames, readProviders, type Dialect } from './candidates.ts';
+import { parse, schemas } from '../domain/names.ts';
+import { checkNames, type Dialect, readProviders } from './candidates.ts';
+import type { Tx } from './client.ts';
 import { allocationsOfConsumers, consumersByUuid, providersById } from './reads.ts';
 
 export interface ClaimSent {
@@ -26,7 +27,10 @@ export interface ClaimSent {
 
 /** "provider id:class:amount" for every amount, sorted: two equal claims give equal keys. */
 const claimKey = (parts: { rp: number; resourceClass: string; amount: number }[]) =>
-  parts.map((p) => `${p.rp}:${p.resourceClass}:${p.amount}`).sort().join(',');
+  parts
+    .map((p) => `${p.rp}:${p.resourceClass}:${p.amount}`)
+    .sort()
+    .join(',');
 
 export interface HeldClaim {
   /** Whether the consumer existed when this transaction looked. */

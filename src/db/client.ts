@@ -2,24 +2,25 @@
 // SQLite (the embedded default) gets one writer connection, whose transactions Prisma's adapter
 // serialises, and a separate reader connection: in WAL mode the reader sees only committed data,
 // so a query never observes a mutation half-way through its transaction.
-import path from 'node:path';
+
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { configFromEnv, type DatabaseSettings } from '../config.ts';
+import { FeedHub } from '../feed/hub.ts';
+import { requestContext } from '../log.ts';
+import { watchPool } from '../observability/metrics.ts';
+import { inSpan } from '../observability/tracing.ts';
+import { AnswerMemo } from './answerMemo.ts';
+import { ChangeFeed } from './changeFeed.ts';
 import { PrismaClient } from './generated/client.ts';
 import { PrismaClient as PgPrismaClient } from './generated-pg/client.ts';
 import { applyMigrations } from './migrator.ts';
 import { seedStandardNames } from './seed.ts';
 import { WorldCache } from './worldCache.ts';
-import { AnswerMemo } from './answerMemo.ts';
-import { ChangeFeed } from './changeFeed.ts';
-import { FeedHub } from '../feed/hub.ts';
-import { watchPool } from '../observability/metrics.ts';
-import { inSpan } from '../observability/tracing.ts';
-import { requestContext } from '../log.ts';
-import { configFromEnv, type DatabaseSettings } from '../config.ts';
 
 export type Prisma = PrismaClient;
 /** What both a client and an interactive transaction offer: raw SQL and the model API. */

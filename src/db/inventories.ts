@@ -1,20 +1,31 @@
 // Inventories of a provider: replace all, set one, delete one, delete all (SPEC §8).
-import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
-import type { WriteTx } from './changes.ts';
+
 import { DomainError } from '../domain/errors.ts';
-import { assertUnique } from '../domain/names.ts';
+import { type Inventory, type InventoryInput, validateInventory } from '../domain/inventory.ts';
 import { assertKnown } from '../domain/messages.ts';
-import { validateInventory, type Inventory, type InventoryInput } from '../domain/inventory.ts';
-import { bumpProviderGeneration, expectGeneration } from './tx.ts';
-import { classIds, inventoriesOf, numbers, type ProviderRow } from './reads.ts';
+import { assertUnique } from '../domain/names.ts';
+import type { WriteTx } from './changes.ts';
+import type { Tx } from './client.ts';
+import { Prisma as P } from './generated/client.ts';
 import { requireProvider } from './providers.ts';
+import { classIds, inventoriesOf, numbers, type ProviderRow } from './reads.ts';
+import { bumpProviderGeneration, expectGeneration } from './tx.ts';
 
 /** Validates a whole set of inventories and resolves their classes. */
 export async function validateInventories(tx: Tx, inputs: readonly InventoryInput[]): Promise<(Inventory & { classId: number })[]> {
-  assertUnique(inputs.map((i) => i.resourceClass), 'inventories: resource class');
-  const ids = await classIds(tx, inputs.map((i) => i.resourceClass));
-  assertKnown('resource class', inputs.map((i) => i.resourceClass), (c) => ids.has(c));
+  assertUnique(
+    inputs.map((i) => i.resourceClass),
+    'inventories: resource class',
+  );
+  const ids = await classIds(
+    tx,
+    inputs.map((i) => i.resourceClass),
+  );
+  assertKnown(
+    'resource class',
+    inputs.map((i) => i.resourceClass),
+    (c) => ids.has(c),
+  );
   return inputs.map((input) => ({ ...validateInventory(input), classId: ids.get(input.resourceClass)! }));
 }
 
@@ -24,7 +35,13 @@ async function assertNotInUse(tx: Tx, rp: ProviderRow, classIdsToRemove: number[
   const rows = await tx.$queryRaw<{ name: string }[]>`SELECT DISTINCT rc.name FROM allocations a JOIN resource_classes rc ON rc.id = a.resource_class_id
     WHERE a.resource_provider_id = ${rp.id} AND a.resource_class_id IN (${P.join(classIdsToRemove)})`;
   if (rows.length) {
-    throw new DomainError('INVENTORY_IN_USE', `Inventory of ${rows.map((r) => r.name).sort().join(', ')} on provider ${rp.uuid} has allocations and cannot be removed`);
+    throw new DomainError(
+      'INVENTORY_IN_USE',
+      `Inventory of ${rows
+        .map((r) => r.name)
+        .sort()
+        .join(', ')} on provider ${rp.uuid} has allocations and cannot be removed`,
+    );
   }
 }
 
@@ -38,9 +55,7 @@ export async function writeInventoryRows(tx: WriteTx, rp: ProviderRow, upserts: 
     await tx.$executeRaw`DELETE FROM inventories WHERE resource_provider_id = ${rp.id} AND resource_class_id IN (${P.join(removeClassIds)})`;
   }
   if (upserts.length) {
-    const values = upserts.map(
-      (i) => P.sql`(${rp.id}, ${i.classId}, ${i.total}, ${i.reserved}, ${i.minUnit}, ${i.maxUnit}, ${i.stepSize}, ${i.allocationRatio})`,
-    );
+    const values = upserts.map((i) => P.sql`(${rp.id}, ${i.classId}, ${i.total}, ${i.reserved}, ${i.minUnit}, ${i.maxUnit}, ${i.stepSize}, ${i.allocationRatio})`);
     await tx.$executeRaw`INSERT INTO inventories (resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio)
       VALUES ${P.join(values)}
       ON CONFLICT (resource_provider_id, resource_class_id) DO UPDATE SET total = excluded.total, reserved = excluded.reserved,
@@ -53,7 +68,12 @@ export async function replaceInventories(tx: WriteTx, rp: ProviderRow, inputs: r
   const wanted = await validateInventories(tx, inputs);
   const keep = new Set(wanted.map((i) => i.classId));
   const current = await inventoriesOf(tx, [rp.id]);
-  await writeInventoryRows(tx, rp, wanted, current.map((i) => i.resourceClassId).filter((id) => !keep.has(id)));
+  await writeInventoryRows(
+    tx,
+    rp,
+    wanted,
+    current.map((i) => i.resourceClassId).filter((id) => !keep.has(id)),
+  );
 }
 
 export async function setInventories(tx: WriteTx, uuid: string, generation: number, inputs: readonly InventoryInput[]) {

@@ -1,15 +1,16 @@
 // Migrations through Prisma's own schema engine, compiled to wasm and driven over our driver
 // adapter: the native engine binary cannot be downloaded on offline machines, and the wasm build
 // needs no binary. The CLI-equivalents are `npm run db:migrate` and `npm run db:migration -- NAME`.
-import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
+import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const prismaDir = path.join(projectRoot, 'prisma');
@@ -56,11 +57,7 @@ async function openEngine(factory: SqlMigrationAwareDriverAdapterFactory, schema
     connectToShadowDb: () => track(() => factory.connectToShadowDb()),
   };
   const log = () => {}; // engine progress logs: not needed
-  const engine = await engineBindings.SchemaEngine.new(
-    { datamodels: [[schemaPath, schema]] },
-    log,
-    bindMigrationAwareSqlAdapterFactory(tracked),
-  );
+  const engine = await engineBindings.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, log, bindMigrationAwareSqlAdapterFactory(tracked));
   return {
     engine,
     async close() {
@@ -73,7 +70,10 @@ async function openEngine(factory: SqlMigrationAwareDriverAdapterFactory, schema
 async function readMigrations(dir: string): Promise<MigrationList> {
   const lockPath = path.join(dir, 'migration_lock.toml');
   const names = existsSync(dir)
-    ? (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    ? (await readdir(dir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
     : [];
   return {
     baseDir: dir,
@@ -139,12 +139,7 @@ async function applyWith(engine: SchemaEngine, dir: string): Promise<string[]> {
  * `scratch` (the wasm engine cannot open an SQLite shadow database itself), then the engine diffs
  * that database against the schema. Returns the directory name, or null when nothing changed.
  */
-export async function createMigration(
-  scratch: SqlMigrationAwareDriverAdapterFactory,
-  name: string,
-  dir = layoutFor(scratch.provider).migrationsDir,
-  now = new Date(),
-): Promise<string | null> {
+export async function createMigration(scratch: SqlMigrationAwareDriverAdapterFactory, name: string, dir = layoutFor(scratch.provider).migrationsDir, now = new Date()): Promise<string | null> {
   const { schemaPath } = layoutFor(scratch.provider);
   const schema = await readFile(schemaPath, 'utf8');
   const files = [{ path: schemaPath, content: schema }];

@@ -1,8 +1,9 @@
 // Pages of id-ordered tables for the GraphQL connections (cursor handling: src/graphql/pagination.ts):
 // the rows after or before an id, the total under the same filter.
-import { Prisma as P } from './generated/client.ts';
+
 import type { Tx } from './client.ts';
-import { numbers, providerSelect, type ProviderRow } from './reads.ts';
+import { Prisma as P } from './generated/client.ts';
+import { numbers, type ProviderRow, providerSelect } from './reads.ts';
 import type { TraitRow } from './traits.ts';
 
 /** Which rows a page holds: ids strictly between the cursors, `limit` of them, from the end when `inverted`. */
@@ -20,13 +21,11 @@ const windowed = (id: P.Sql, w: PageWindow) =>
 const count = async (db: Tx, from: P.Sql, where: P.Sql) => numbers(await db.$queryRaw<{ n: number }[]>`SELECT COUNT(*) AS n FROM ${from} WHERE ${where}`)[0].n;
 
 /** Providers matching `where` (a condition on `p`, see providerFilterSql). */
-export const providerPage = async (db: Tx, where: P.Sql, w: PageWindow) =>
-  numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE ${where} ${windowed(P.sql`p.id`, w)}`);
+export const providerPage = async (db: Tx, where: P.Sql, w: PageWindow) => numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE ${where} ${windowed(P.sql`p.id`, w)}`);
 
 export const providerCount = (db: Tx, where: P.Sql) => count(db, P.sql`resource_providers p`, where);
 
 /** Traits matching `where` (a condition on `t`, see traitFilterSql). */
-export const traitPage = async (db: Tx, where: P.Sql, w: PageWindow) =>
-  numbers(await db.$queryRaw<TraitRow[]>`SELECT t.id, t.name FROM traits t WHERE ${where} ${windowed(P.sql`t.id`, w)}`);
+export const traitPage = async (db: Tx, where: P.Sql, w: PageWindow) => numbers(await db.$queryRaw<TraitRow[]>`SELECT t.id, t.name FROM traits t WHERE ${where} ${windowed(P.sql`t.id`, w)}`);
 
 export const traitCount = (db: Tx, where: P.Sql) => count(db, P.sql`traits t`, where);

@@ -1,16 +1,16 @@
 // Resource providers: create, update (rename, re-parent), delete, filtered listing.
 import { randomUUID } from 'node:crypto';
-import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
-import { providerDeleted, providersChanged, type WriteTx } from './changes.ts';
 import { DomainError } from '../domain/errors.ts';
-import { parse, schemas } from '../domain/names.ts';
 import { assertKnown, noSuchProviders } from '../domain/messages.ts';
+import { parse, schemas } from '../domain/names.ts';
+import { type ProviderFilter, traitsNamed } from '../domain/providerFilter.ts';
 import { assertNoLoop, subtreeIds } from '../domain/tree.ts';
-import { traitsNamed, type ProviderFilter } from '../domain/providerFilter.ts';
-import { lockProviders } from './tx.ts';
-import { joinConditions, numbers, providersByUuid, treesOf, traitIds, classIds, type ProviderRow } from './reads.ts';
+import { providerDeleted, providersChanged, type WriteTx } from './changes.ts';
+import type { Tx } from './client.ts';
 import { fitsSql } from './fitSql.ts';
+import { Prisma as P } from './generated/client.ts';
+import { classIds, joinConditions, numbers, type ProviderRow, providersByUuid, traitIds, treesOf } from './reads.ts';
+import { lockProviders } from './tx.ts';
 
 export async function requireProvider(db: Tx, uuid: string): Promise<ProviderRow> {
   const [row] = await providersByUuid(db, [parse(schemas.uuid, uuid, 'provider uuid')]);
@@ -133,8 +133,15 @@ export async function providerFilterSql(db: Tx, f: ProviderFilter): Promise<P.Sq
   if (f.rootsOnly) where.push(P.sql`p.parent_provider_id IS NULL`);
   if (f.inTree !== undefined) where.push(P.sql`p.root_provider_id = (SELECT root_provider_id FROM resource_providers WHERE uuid = ${f.inTree})`);
 
-  const classes = await classIds(db, f.resources.map((r) => r.resourceClass));
-  assertKnown('resource class', f.resources.map((r) => r.resourceClass), (c) => classes.has(c));
+  const classes = await classIds(
+    db,
+    f.resources.map((r) => r.resourceClass),
+  );
+  assertKnown(
+    'resource class',
+    f.resources.map((r) => r.resourceClass),
+    (c) => classes.has(c),
+  );
   for (const { resourceClass, amount } of f.resources) {
     const rc = classes.get(resourceClass)!;
     where.push(P.sql`p.id IN (SELECT i.resource_provider_id FROM inventories i WHERE i.resource_class_id = ${rc} AND ${fitsSql(rc, amount)})`);

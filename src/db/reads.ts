@@ -1,8 +1,9 @@
 // Narrow, batched reads: each takes a set of keys and costs one SQL statement, whatever the set's
 // size. The GraphQL loaders and the write paths share them.
-import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
+
 import type { Inventory } from '../domain/inventory.ts';
+import type { Tx } from './client.ts';
+import { Prisma as P } from './generated/client.ts';
 
 export interface ProviderRow {
   id: number;
@@ -75,18 +76,15 @@ export const providerSelect = P.sql`SELECT p.id, p.uuid, p.name, p.generation,
   LEFT JOIN resource_providers pp ON pp.id = p.parent_provider_id
   JOIN resource_providers rp ON rp.id = p.root_provider_id`;
 
-export const providersByUuid = async (db: Tx, uuids: readonly string[]) =>
-  numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE p.uuid IN (${inList(uuids)})`);
+export const providersByUuid = async (db: Tx, uuids: readonly string[]) => numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE p.uuid IN (${inList(uuids)})`);
 
-export const providersById = async (db: Tx, ids: readonly number[]) =>
-  numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE p.id IN (${inList(ids)})`);
+export const providersById = async (db: Tx, ids: readonly number[]) => numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE p.id IN (${inList(ids)})`);
 
 export const childrenOf = async (db: Tx, parentIds: readonly number[]) =>
   numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE p.parent_provider_id IN (${inList(parentIds)}) ORDER BY p.id`);
 
 /** Every provider of the trees rooted at `rootIds`. */
-export const treesOf = async (db: Tx, rootIds: readonly number[]) =>
-  numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE p.root_provider_id IN (${inList(rootIds)}) ORDER BY p.id`);
+export const treesOf = async (db: Tx, rootIds: readonly number[]) => numbers(await db.$queryRaw<ProviderRow[]>`${providerSelect} WHERE p.root_provider_id IN (${inList(rootIds)}) ORDER BY p.id`);
 
 export const inventoriesOf = async (db: Tx, providerIds: readonly number[]) =>
   numbers(
@@ -139,11 +137,9 @@ const consumerSelect = P.sql`SELECT c.id, c.uuid, c.generation, pr.external_id A
   FROM consumers c JOIN projects pr ON pr.id = c.project_id JOIN users u ON u.id = c.user_id
   LEFT JOIN consumer_types ct ON ct.id = c.consumer_type_id`;
 
-export const consumersByUuid = async (db: Tx, uuids: readonly string[]) =>
-  numbers(await db.$queryRaw<ConsumerRow[]>`${consumerSelect} WHERE c.uuid IN (${inList(uuids)})`);
+export const consumersByUuid = async (db: Tx, uuids: readonly string[]) => numbers(await db.$queryRaw<ConsumerRow[]>`${consumerSelect} WHERE c.uuid IN (${inList(uuids)})`);
 
-export const consumersById = async (db: Tx, ids: readonly number[]) =>
-  numbers(await db.$queryRaw<ConsumerRow[]>`${consumerSelect} WHERE c.id IN (${inList(ids)})`);
+export const consumersById = async (db: Tx, ids: readonly number[]) => numbers(await db.$queryRaw<ConsumerRow[]>`${consumerSelect} WHERE c.id IN (${inList(ids)})`);
 
 /** Resolves class names to ids; unknown names are simply absent from the map. */
 export async function classIds(db: Tx, names: readonly string[]): Promise<Map<string, number>> {

@@ -2,14 +2,15 @@
 // Order matters so that only the final state is judged: add/update inventory first (allocations
 // may move onto new classes), then rewrite allocations against it, then remove dropped inventory,
 // which must by then have no allocations left.
-import type { WriteTx } from './changes.ts';
+
 import type { InventoryInput } from '../domain/inventory.ts';
 import { assertUnique } from '../domain/names.ts';
-import { bumpProviderGeneration, expectGeneration } from './tx.ts';
-import { inventoriesOf } from './reads.ts';
-import { requireProvider } from './providers.ts';
+import { type ConsumerAllocations, writeAllocations } from './allocations.ts';
+import type { WriteTx } from './changes.ts';
 import { validateInventories, writeInventoryRows } from './inventories.ts';
-import { writeAllocations, type ConsumerAllocations } from './allocations.ts';
+import { requireProvider } from './providers.ts';
+import { inventoriesOf } from './reads.ts';
+import { bumpProviderGeneration, expectGeneration } from './tx.ts';
 
 export interface ProviderInventories {
   providerUuid: string;
@@ -23,7 +24,10 @@ export async function reshape(tx: WriteTx, inventories: readonly ProviderInvento
     const rp = await requireProvider(tx, entry.providerUuid);
     plans.push({ rp, wanted: await validateInventories(tx, entry.inventories), generation: entry.providerGeneration });
   }
-  assertUnique(plans.map((p) => p.rp.uuid), 'reshape provider');
+  assertUnique(
+    plans.map((p) => p.rp.uuid),
+    'reshape provider',
+  );
   for (const { rp, wanted, generation } of plans) {
     expectGeneration('provider', rp.uuid, generation, rp.generation);
     await writeInventoryRows(tx, rp, wanted, []);

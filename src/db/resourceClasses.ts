@@ -1,11 +1,12 @@
 // Resource classes: standard ones are seeded and read-only; CUSTOM_ ones are created and deleted here.
-import type { Tx } from './client.ts';
-import { catalogueChanged, type WriteTx } from './changes.ts';
+
 import { DomainError } from '../domain/errors.ts';
 import { isCustomName, parse, schemas } from '../domain/names.ts';
 import { FIRST_CUSTOM_CLASS_ID } from '../domain/standard.ts';
-import { numbers } from './reads.ts';
+import { catalogueChanged, type WriteTx } from './changes.ts';
+import type { Tx } from './client.ts';
 import { countInventoriesUsingClass } from './inventories.ts';
+import { numbers } from './reads.ts';
 
 export interface ResourceClassRow {
   id: number;

@@ -1,13 +1,14 @@
 // Traits: the catalogue (standard read-only, CUSTOM_ created/deleted) and each provider's set.
-import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
-import { catalogueChanged, type WriteTx } from './changes.ts';
+
 import { DomainError } from '../domain/errors.ts';
-import { isCustomName, parse, schemas } from '../domain/names.ts';
 import { assertKnown } from '../domain/messages.ts';
-import { bumpProviderGeneration, expectGeneration } from './tx.ts';
-import { numbers, traitIds } from './reads.ts';
+import { isCustomName, parse, schemas } from '../domain/names.ts';
+import { catalogueChanged, type WriteTx } from './changes.ts';
+import type { Tx } from './client.ts';
+import { Prisma as P } from './generated/client.ts';
 import { requireProvider } from './providers.ts';
+import { numbers, traitIds } from './reads.ts';
+import { bumpProviderGeneration, expectGeneration } from './tx.ts';
 
 export interface TraitRow {
   id: number;

@@ -1,15 +1,16 @@
 // Write transactions with optimistic concurrency. A generation the client supplied that is stale
 // is the client's conflict (CONCURRENT_UPDATE at once); a compare-and-swap lost to another writer
 // after our own read is a race the client did not cause, retried here a bounded number of times.
-import { DomainError } from '../domain/errors.ts';
-import { Prisma as P } from './generated/client.ts';
-import type { Database } from './client.ts';
-import { isEmpty, providersChanged, writeContext, type WriteTx } from './changes.ts';
-import { appendChanges } from './changeLog.ts';
+
 import type { ProviderAspect } from '../domain/changeEvents.ts';
-import { joinConditions } from './reads.ts';
-import { metrics } from '../observability/metrics.ts';
+import { DomainError } from '../domain/errors.ts';
 import { log } from '../log.ts';
+import { metrics } from '../observability/metrics.ts';
+import { appendChanges } from './changeLog.ts';
+import { isEmpty, providersChanged, type WriteTx, writeContext } from './changes.ts';
+import type { Database } from './client.ts';
+import { Prisma as P } from './generated/client.ts';
+import { joinConditions } from './reads.ts';
 
 /** Thrown inside a transaction when a generation compare-and-swap finds another writer got there first. */
 export class LostRace extends Error {}
@@ -100,7 +101,10 @@ export async function bumpProviderGenerations(tx: WriteTx, seen: ReadonlyMap<num
     return;
   }
   const ids = [...seen.keys()].sort((a, b) => a - b);
-  const match = joinConditions(ids.map((id) => P.sql`(id = ${id} AND generation = ${seen.get(id)!})`), 'OR');
+  const match = joinConditions(
+    ids.map((id) => P.sql`(id = ${id} AND generation = ${seen.get(id)!})`),
+    'OR',
+  );
   const changed = await tx.$executeRaw`UPDATE resource_providers SET generation = generation + 1, updated_at = CURRENT_TIMESTAMP WHERE ${match}`;
   if (changed !== ids.length) throw new LostRace();
   providersChanged(tx, ids, aspect);

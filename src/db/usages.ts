@@ -1,8 +1,9 @@
 // Usage totals for a project (SPEC §10, microversion 1.38): grouped by consumer type with the
 // number of consumers of each type.
-import { Prisma as P } from './generated/client.ts';
-import type { Tx } from './client.ts';
+
 import { parse, schemas } from '../domain/names.ts';
+import type { Tx } from './client.ts';
+import { Prisma as P } from './generated/client.ts';
 import { numbers } from './reads.ts';
 
 export interface UsageGroupRow {

@@ -6,13 +6,14 @@
 // the snapshot that is the next position); on SQLite first `PRAGMA data_version` on the reader
 // connection, which changes only when another connection (our writer, another process) committed.
 // Starting, a pruned log past this cache's position, or invalidate() reload everything.
-import type { Tx } from './client.ts';
-import { readLog, type LogPosition, type LogRead } from './changeLog.ts';
-import { readProviders, type Dialect } from './candidates.ts';
+
 import { assertNamesKnown, type CandidatesRequest } from '../domain/candidates/request.ts';
 import { indexTrees, sameStructure, selectWorld, type WorldTrees } from '../domain/candidates/trees.ts';
 import type { World, WorldProvider } from '../domain/candidates/world.ts';
 import { metrics } from '../observability/metrics.ts';
+import { type Dialect, readProviders } from './candidates.ts';
+import { type LogPosition, type LogRead, readLog } from './changeLog.ts';
+import type { Tx } from './client.ts';
 
 export class WorldCache {
   private providers = new Map<number, WorldProvider>();
@@ -63,7 +64,11 @@ export class WorldCache {
 
   /** The trees a request can use (see selectWorld), from the world as last refreshed: call after fresh(). */
   world(req: CandidatesRequest, maxRoots?: number, start?: number): World & { truncated: boolean } {
-    assertNamesKnown(req, (c) => this.classes.has(c), (t) => this.traits.has(t));
+    assertNamesKnown(
+      req,
+      (c) => this.classes.has(c),
+      (t) => this.traits.has(t),
+    );
     this.trees ??= indexTrees(this.providers);
     return selectWorld(this.providers, this.trees, req, this.classes, maxRoots, start);
   }

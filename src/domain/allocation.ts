@@ -1,8 +1,8 @@
 // Allocation rules (SPEC §9): amounts fit min/max/step, and no provider goes past capacity.
 import { DomainError } from './errors.ts';
-import { assertUnique } from './names.ts';
-import { badAmount } from './messages.ts';
 import { capacity, checkAmount, hasRoom, type Inventory } from './inventory.ts';
+import { badAmount } from './messages.ts';
+import { assertUnique } from './names.ts';
 
 export interface ResourceAmount {
   resourceClass: string;
@@ -25,9 +25,15 @@ export interface ProviderCapacityState {
 
 /** Shape rules of one consumer's allocation map: amounts ≥ 1, no provider or class twice. */
 export function validateAllocationShape(allocations: readonly ProviderAllocation[], consumerUuid: string): void {
-  assertUnique(allocations.map((a) => a.providerUuid), `consumer ${consumerUuid}: provider`);
+  assertUnique(
+    allocations.map((a) => a.providerUuid),
+    `consumer ${consumerUuid}: provider`,
+  );
   for (const a of allocations) {
-    assertUnique(a.resources.map((r) => r.resourceClass), `consumer ${consumerUuid}, provider ${a.providerUuid}: resource class`);
+    assertUnique(
+      a.resources.map((r) => r.resourceClass),
+      `consumer ${consumerUuid}, provider ${a.providerUuid}: resource class`,
+    );
     if (a.resources.length === 0) {
       throw new DomainError('BAD_VALUE', `consumer ${consumerUuid}: provider ${a.providerUuid} is listed with no resources`);
     }
@@ -62,11 +68,14 @@ export function checkAllocations(allocations: readonly ProviderAllocation[], pro
     const inv = state.inventories.get(resourceClass)!;
     const used = state.usedByOthers.get(resourceClass) ?? 0;
     if (!hasRoom(inv, used, amount)) {
-      throw new DomainError(
-        'CAPACITY_EXCEEDED',
-        `Unable to allocate ${amount} ${resourceClass} on provider ${uuid}: ${used} of ${capacity(inv)} already used`,
-        { providerUuid: uuid, resourceClass, requested: amount, capacity: capacity(inv), used, free: Math.max(0, capacity(inv) - used) },
-      );
+      throw new DomainError('CAPACITY_EXCEEDED', `Unable to allocate ${amount} ${resourceClass} on provider ${uuid}: ${used} of ${capacity(inv)} already used`, {
+        providerUuid: uuid,
+        resourceClass,
+        requested: amount,
+        capacity: capacity(inv),
+        used,
+        free: Math.max(0, capacity(inv) - used),
+      });
     }
   }
 }

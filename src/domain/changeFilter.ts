@@ -16,8 +16,7 @@ const ALLOCATIONS: readonly ChangeKind[] = ['ALLOCATIONS_WRITTEN', 'ALLOCATIONS_
 const setOf = (list: readonly string[] | null | undefined) => (list ? new Set(list) : null);
 
 /** A given set must hold the event's value, or one of its values (an allocation's providers or roots). */
-const matches = (set: Set<string> | null, one: string | undefined, many: readonly string[] | undefined) =>
-  !set || (one !== undefined && set.has(one)) || (many ?? []).some((x) => set.has(x));
+const matches = (set: Set<string> | null, one: string | undefined, many: readonly string[] | undefined) => !set || (one !== undefined && set.has(one)) || (many ?? []).some((x) => set.has(x));
 
 /** Every given condition must hold. HISTORY_PRUNED always passes: a subscriber must hear that it missed events. */
 export function changeMatcher(filter: ChangeFilter, audience: Audience): (e: ChangeEvent) => boolean {

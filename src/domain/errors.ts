@@ -2,8 +2,7 @@
 // `extensions.code`; descriptions double as the schema's documentation of each code.
 
 export const errorCodes = {
-  CONCURRENT_UPDATE:
-    'A provider or consumer generation supplied by the client is stale, or a write lost a race to another writer more times than the server retries (placement.concurrent_update).',
+  CONCURRENT_UPDATE: 'A provider or consumer generation supplied by the client is stale, or a write lost a race to another writer more times than the server retries (placement.concurrent_update).',
   DUPLICATE_NAME: 'The name is already taken by another provider or resource class (placement.duplicate_name).',
   DUPLICATE_UUID: 'The uuid is already taken by another provider.',
   NOT_FOUND: 'The provider acted on or allocated from, the consumer whose allocations are deleted, the inventory removed, or the resource class or trait deleted does not exist.',
@@ -22,11 +21,10 @@ export const errorCodes = {
   STANDARD_READ_ONLY: 'Standard resource classes and traits cannot be created, changed or deleted.',
   UNAVAILABLE: 'The database cannot be reached, or did not answer in time (statement timeout). Retry shortly.',
   UNAUTHENTICATED: 'No credentials, or credentials that are not valid (a bad or expired token).',
-  FORBIDDEN: 'The caller\'s role may not do this (see SECURITY.md for the role matrix).',
+  FORBIDDEN: "The caller's role may not do this (see SECURITY.md for the role matrix).",
   LIMIT_EXCEEDED: 'The request breaks a limit (depth, aliases, tokens, directives, cost, batch size, body size, list items, page size); the message names it.',
   TOO_MANY_SUBSCRIBERS: 'This server process already serves PLACEMENT_FEED_MAX_SUBSCRIBERS change-feed subscribers; subscribe to another replica or later.',
-  SLOW_SUBSCRIBER:
-    'The change-feed subscriber read too slowly: more than PLACEMENT_FEED_QUEUE_EVENTS events waited for it, so it was ended. Reconnect with the cursor of the last event received.',
+  SLOW_SUBSCRIBER: 'The change-feed subscriber read too slowly: more than PLACEMENT_FEED_QUEUE_EVENTS events waited for it, so it was ended. Reconnect with the cursor of the last event received.',
   INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log only.',
   BAD_REQUEST:
     'The HTTP request is not a GraphQL request: invalid JSON, no query, an empty batch, a wrong method, content type or Accept header; or a form or GET request without the x-graphql-yoga-csrf header (HTTP 403).',

@@ -95,9 +95,6 @@ export function fits(inv: InventoryValues, used: number, amount: number): boolea
 export function checkAmount(inv: Inventory, amount: number, providerUuid: string): void {
   const problems = UNIT_RULES.filter((rule) => !rule.holds(inv, amount)).map((rule) => rule.problem(inv));
   if (problems.length) {
-    throw new DomainError(
-      'CONSTRAINTS_VIOLATED',
-      `Unable to allocate ${amount} ${inv.resourceClass} on provider ${providerUuid}: ${problems.join(', ')}`,
-    );
+    throw new DomainError('CONSTRAINTS_VIOLATED', `Unable to allocate ${amount} ${inv.resourceClass} on provider ${providerUuid}: ${problems.join(', ')}`);
   }
 }

@@ -15,13 +15,20 @@ export const schemas = {
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     }),
   providerName: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-  standardName: z.string().max(255, 'must be at most 255 characters').regex(/^[A-Z0-9_]+$/, 'must match ^[A-Z0-9_]+$'),
+  standardName: z
+    .string()
+    .max(255, 'must be at most 255 characters')
+    .regex(/^[A-Z0-9_]+$/, 'must match ^[A-Z0-9_]+$'),
   customName: z
     .string()
     .max(255, 'must be at most 255 characters')
     .regex(/^CUSTOM_[A-Z0-9_]+$/, 'must match ^CUSTOM_[A-Z0-9_]+$'),
   externalId: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
-  consumerType: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters').regex(/^[A-Z0-9_]+$/, 'must match ^[A-Z0-9_]+$'),
+  consumerType: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(255, 'must be at most 255 characters')
+    .regex(/^[A-Z0-9_]+$/, 'must match ^[A-Z0-9_]+$'),
 };
 
 /** Parses `value` or throws a DomainError "field: problem; problem" (`field` names where in the input). */

@@ -1,8 +1,9 @@
 // Provider list filters (SPEC §6), validated and normalised before any SQL is built.
-import { DomainError } from './errors.ts';
-import { parse, schemas, assertUnique } from './names.ts';
-import { badAmount } from './messages.ts';
+
 import type { ResourceAmount } from './allocation.ts';
+import { DomainError } from './errors.ts';
+import { badAmount } from './messages.ts';
+import { assertUnique, parse, schemas } from './names.ts';
 
 export interface ProviderFilterInput {
   name?: string | null;
@@ -42,7 +43,10 @@ export function normaliseProviderFilter(input: ProviderFilterInput = {}): Provid
   const anyTraits = input.anyTraits ?? [];
   if (anyTraits.some((set) => set.length === 0)) throw new DomainError('BAD_VALUE', 'anyTraits: a trait set must not be empty');
   const resources = input.resources ?? [];
-  assertUnique(resources.map((r) => r.resourceClass), 'resources: resource class');
+  assertUnique(
+    resources.map((r) => r.resourceClass),
+    'resources: resource class',
+  );
   for (const r of resources) {
     if (!Number.isInteger(r.amount) || r.amount < 1) throw badAmount('resources', r.resourceClass);
   }

@@ -77,8 +77,7 @@ export function subtreeTotals<T extends { id: number; parentId: number | null }>
       t.capacity += c.capacity;
       t.used += c.used;
       t.free += c.free;
-    }
-    else into.set(c.resourceClass, { ...c });
+    } else into.set(c.resourceClass, { ...c });
   };
   for (const h of holdings) {
     const own = sums.get(h.providerId);

@@ -18,7 +18,11 @@ export const transactionCursor = (seq: bigint) => `${seq}`;
 export function parseCursor(text: string): Cursor {
   const m = /^(\d{1,19})(?:\.(\d{1,6}))?$/.exec(text);
   const seq = m ? BigInt(m[1]) : -1n;
-  if (!m || seq > MAX_SEQ) throw new DomainError('BAD_VALUE', `Not a change-feed cursor: ${JSON.stringify(text.slice(0, 60))}${text.length > 60 ? '…' : ''} (expected "<sequence>" or "<sequence>.<index>" as returned by this API)`);
+  if (!m || seq > MAX_SEQ)
+    throw new DomainError(
+      'BAD_VALUE',
+      `Not a change-feed cursor: ${JSON.stringify(text.slice(0, 60))}${text.length > 60 ? '…' : ''} (expected "<sequence>" or "<sequence>.<index>" as returned by this API)`,
+    );
   return { seq, index: m[2] === undefined ? null : Number(m[2]) };
 }
 

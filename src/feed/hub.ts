@@ -8,13 +8,14 @@
 // is queued for it as it is read), then replays (C, H] from the log, a page at a time as it is
 // consumed, then takes its queue: nothing missing, nothing twice. Its queue is bounded: a
 // subscriber more than `queueEvents` behind is ended (SLOW_SUBSCRIBER) and its queue dropped.
+
+import type { FeedLimits } from '../config.ts';
+import { type LoggedTransaction, logPosition, readEvents } from '../db/changeLog.ts';
 import type { Tx } from '../db/client.ts';
-import { logPosition, readEvents, type LoggedTransaction } from '../db/changeLog.ts';
 import type { ChangeEvent } from '../domain/changeEvents.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { FeedLimits } from '../config.ts';
 import { log } from '../log.ts';
-import { eventCursor, isAfter, transactionCursor, type Cursor } from './cursor.ts';
+import { type Cursor, eventCursor, isAfter, transactionCursor } from './cursor.ts';
 
 /** What a subscriber receives: an event with its cursor, or the error that ends it. */
 export type FeedItem = { event: ChangeEvent; seq: bigint; cursor: string } | { end: DomainError };
@@ -152,7 +153,12 @@ export class Subscriber implements AsyncIterableIterator<FeedItem> {
   push(item: FeedItem): void {
     if (this.finished) return;
     if (this.queued >= this.limit) {
-      this.fail(new DomainError('SLOW_SUBSCRIBER', `More than ${this.limit} change events waited for this subscriber (PLACEMENT_FEED_QUEUE_EVENTS): it was ended. Reconnect with the cursor of the last event received.`));
+      this.fail(
+        new DomainError(
+          'SLOW_SUBSCRIBER',
+          `More than ${this.limit} change events waited for this subscriber (PLACEMENT_FEED_QUEUE_EVENTS): it was ended. Reconnect with the cursor of the last event received.`,
+        ),
+      );
       return;
     }
     this.queue.push(item);

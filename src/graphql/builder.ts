@@ -1,15 +1,15 @@
 // The one Pothos schema builder. Fields are non-null unless a field says otherwise.
 import SchemaBuilder from '@pothos/core';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import { GraphQLError } from 'graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
-import type { Database } from '../db/client.ts';
+import { type Access, MUTATION_ACCESS, type MutationName, QUERY_ACCESS, type QueryName, SUBSCRIPTION_ACCESS, type SubscriptionName, TYPE_ACCESS, type TypeName } from '../auth/access.ts';
+import { type Identity, scopesOf } from '../auth/identity.ts';
 import type { Config } from '../config.ts';
-import { scopesOf, type Identity } from '../auth/identity.ts';
-import { MUTATION_ACCESS, QUERY_ACCESS, SUBSCRIPTION_ACCESS, TYPE_ACCESS, type Access, type MutationName, type QueryName, type SubscriptionName, type TypeName } from '../auth/access.ts';
+import type { Database } from '../db/client.ts';
 import { decodeOurGlobalID } from './globalIds.ts';
 
 export interface Context {
@@ -107,8 +107,7 @@ builder.addScalarType('SafeInt', GraphQLSafeInt);
 // Fail closed: a root field without a row in the matrix needs reader (reads) or admin (writes).
 builder.queryType({ description: 'Reads: providers and their trees, classes, traits, consumers and usages.', authScopes: { reader: true } });
 builder.mutationType({
-  description:
-    'Writes. Each runs in one transaction: it happens entirely or not at all, and its payload shows what that transaction left (also when several mutations share one document).',
+  description: 'Writes. Each runs in one transaction: it happens entirely or not at all, and its payload shows what that transaction left (also when several mutations share one document).',
   authScopes: { admin: true },
 });
 

@@ -2,11 +2,11 @@
 // their code in extensions.code; anything else is logged and replaced by a generic error, so SQL,
 // stack traces and paths never reach a client.
 import { GraphQLError } from 'graphql';
-import { DomainError, errorCodes } from '../domain/errors.ts';
-import { builder, queryScopes } from './builder.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { limitCode } from './limits.ts';
+import { DomainError, errorCodes } from '../domain/errors.ts';
 import { log } from '../log.ts';
+import { builder, queryScopes } from './builder.ts';
+import { limitCode } from './limits.ts';
 
 export function maskError(error: unknown): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;

@@ -13,12 +13,12 @@
 // it starts. So an unchanged position means the same state, and a 304 is never stale; a write to
 // data the query does not read costs one full answer, which is only ever too careful.
 import { createHash } from 'node:crypto';
-import { getOperationAST, visit, type DocumentNode } from 'graphql';
+import { type DocumentNode, getOperationAST, visit } from 'graphql';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import { standardResourceClasses, standardTraits } from '../domain/standard.ts';
 import type { Context } from './builder.ts';
 import { printedSchema } from './schema.ts';
-import { standardResourceClasses, standardTraits } from '../domain/standard.ts';
 
 /** Headers that change a GET answer: the credentials (authenticate.ts reads only Authorization) and the media type. */
 const VARY = 'authorization, accept';
@@ -50,7 +50,11 @@ export function conditionTags(header: string | null): '*' | Set<string> {
 /** Whether a query document names changeToken anywhere (a field of that name exists only on Query). */
 function asksChangeToken(document: DocumentNode): boolean {
   let found = false;
-  visit(document, { Field: (node) => { if (node.name.value === 'changeToken') found = true; } });
+  visit(document, {
+    Field: (node) => {
+      if (node.name.value === 'changeToken') found = true;
+    },
+  });
   return found;
 }
 

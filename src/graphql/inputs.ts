@@ -1,7 +1,7 @@
 // Every value a client sent, walked before execution by the checks at the edge (text.ts, the list
 // limit in limits.ts): the literals of the document and the variables. Neither walk recurses, so
 // input nested to any depth is safe to look at.
-import { visit, type ASTNode, type DocumentNode } from 'graphql';
+import { type ASTNode, type DocumentNode, visit } from 'graphql';
 
 /** Where a value sits, in words; computed only when a check refuses it. */
 export type Where = () => string;
@@ -15,16 +15,18 @@ export interface InputVisitor {
 
 /** The literals of the document, located by argument (or variable default) and input field. */
 export function walkDocument(document: DocumentNode, visitor: InputVisitor): void {
-  const whereOf = (parent: unknown, ancestors: readonly (ASTNode | readonly ASTNode[])[]): Where => () => {
-    let owner = 'Argument';
-    const names: string[] = [];
-    for (const a of [...ancestors, parent] as readonly (ASTNode | readonly ASTNode[])[]) {
-      if (!('kind' in a)) continue;
-      if (a.kind === 'Argument' || a.kind === 'ObjectField') names.push(a.name.value);
-      if (a.kind === 'VariableDefinition') owner = `Default value of $${a.variable.name.value}`;
-    }
-    return `${owner} ${names.join('.')}`.trim();
-  };
+  const whereOf =
+    (parent: unknown, ancestors: readonly (ASTNode | readonly ASTNode[])[]): Where =>
+    () => {
+      let owner = 'Argument';
+      const names: string[] = [];
+      for (const a of [...ancestors, parent] as readonly (ASTNode | readonly ASTNode[])[]) {
+        if (!('kind' in a)) continue;
+        if (a.kind === 'Argument' || a.kind === 'ObjectField') names.push(a.name.value);
+        if (a.kind === 'VariableDefinition') owner = `Default value of $${a.variable.name.value}`;
+      }
+      return `${owner} ${names.join('.')}`.trim();
+    };
   let stop = false;
   visit(document, {
     enter(node, _key, parent, _path, ancestors) {

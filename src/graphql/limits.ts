@@ -1,14 +1,15 @@
 // Query limits (graphql-armor): depth, aliases, tokens, directives and a cost budget that grows
 // with list sizes. Every rejection is a GraphQL error with code LIMIT_EXCEEDED naming the limit.
-import { GraphQLError, Lexer, Source, TokenKind, type DocumentNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { type DocumentNode, GraphQLError, Lexer, Source, TokenKind } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
-import { walkDocument, walkVariables, type InputVisitor } from './inputs.ts';
+import { type InputVisitor, walkDocument, walkVariables } from './inputs.ts';
 
 const LIMIT_MESSAGE = /(limit of \d+ exceeded|Token limit|limit exceeded)/i;
 
@@ -19,12 +20,16 @@ export function limitCode(error: GraphQLError): GraphQLError {
 }
 
 const coded: Plugin = {
-  onValidate: () => ({ result, setResult }) => {
-    if (result.some((e) => LIMIT_MESSAGE.test(e.message))) setResult(result.map((e) => (e instanceof GraphQLError ? limitCode(e) : e)));
-  },
-  onParse: () => ({ result, replaceParseResult }) => {
-    if (result instanceof GraphQLError && LIMIT_MESSAGE.test(result.message)) replaceParseResult(limitCode(result));
-  },
+  onValidate:
+    () =>
+    ({ result, setResult }) => {
+      if (result.some((e) => LIMIT_MESSAGE.test(e.message))) setResult(result.map((e) => (e instanceof GraphQLError ? limitCode(e) : e)));
+    },
+  onParse:
+    () =>
+    ({ result, replaceParseResult }) => {
+      if (result instanceof GraphQLError && LIMIT_MESSAGE.test(result.message)) replaceParseResult(limitCode(result));
+    },
 };
 
 /**

@@ -2,16 +2,17 @@
 // gets the keys of one request's tick and costs one or two SQL statements. A batch function takes
 // the connection to read through, so that a mutation can run the very same reads inside its write
 // transaction and prime the loaders with them (payload.ts).
-import DataLoader from 'dataloader';
+
 import { createContextCache } from '@pothos/core';
-import type { Context } from './builder.ts';
+import DataLoader from 'dataloader';
 import { scopesOf } from '../auth/identity.ts';
 import type { Tx } from '../db/client.ts';
-import { capacity } from '../domain/inventory.ts';
-import { subtreeIds, parentsFirst, subtreeTotals, type ClassTotals } from '../domain/tree.ts';
 import type { PageWindow } from '../db/pages.ts';
 import * as reads from '../db/reads.ts';
+import { capacity } from '../domain/inventory.ts';
+import { type ClassTotals, parentsFirst, subtreeIds, subtreeTotals } from '../domain/tree.ts';
 import { inSpan } from '../observability/tracing.ts';
+import type { Context } from './builder.ts';
 
 export const loadProviders = (db: Tx, uuids: readonly string[]) => reads.providersByUuid(db, uuids);
 export const loadConsumers = (db: Tx, uuids: readonly string[]) => reads.consumersByUuid(db, uuids);
@@ -73,7 +74,11 @@ async function loadChildPages(db: Tx, keys: readonly string[]) {
   const pages = new Map<string, reads.ProviderRow[]>();
   for (const [rest, { window, parents }] of windows) {
     const rows = await reads.childPagesOf(db, parents, window);
-    for (const [i, page] of reads.groupBy(parents, rows, (r) => r.parentId!).entries()) pages.set(`${parents[i]}${rest}`, page.map(({ rn: _, ...row }) => row));
+    for (const [i, page] of reads.groupBy(parents, rows, (r) => r.parentId!).entries())
+      pages.set(
+        `${parents[i]}${rest}`,
+        page.map(({ rn: _, ...row }) => row),
+      );
   }
   return keys.map((k) => pages.get(k)!);
 }

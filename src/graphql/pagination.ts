@@ -1,9 +1,9 @@
 // Relay connections over an id-ordered table: cursors are opaque (base64url of "cursor:<row id>", so
 // clients do not come to rely on their form); the rows and the lazily counted total come from the
 // db layer (src/db/pages.ts).
-import { resolveCursorConnection, type ResolveCursorConnectionArgs, type DefaultConnectionArguments } from '@pothos/plugin-relay';
-import { DomainError } from '../domain/errors.ts';
+import { type DefaultConnectionArguments, type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import type { PageWindow } from '../db/pages.ts';
+import { DomainError } from '../domain/errors.ts';
 
 export const PAGE_DEFAULT = 100;
 export const PAGE_MAX = 1000;
@@ -18,19 +18,14 @@ function decodeCursor(cursor: string, name: string): number {
   return Number(id);
 }
 
-export async function idPage<T extends { id: number }>(
-  args: DefaultConnectionArguments,
-  fetch: (page: PageWindow) => Promise<T[]>,
-  count: () => Promise<number>,
-) {
+export async function idPage<T extends { id: number }>(args: DefaultConnectionArguments, fetch: (page: PageWindow) => Promise<T[]>, count: () => Promise<number>) {
   for (const n of [args.first, args.last]) {
     if (n != null && (n < 0 || n > PAGE_MAX)) throw new DomainError('BAD_VALUE', `first/last must be between 0 and ${PAGE_MAX}`);
   }
   const cursor = (c: string | undefined, name: string) => (c === undefined ? undefined : decodeCursor(c, name));
   const connection = await resolveCursorConnection(
     { args, toCursor: (row: T) => encodeCursor(row.id), defaultSize: PAGE_DEFAULT, maxSize: PAGE_MAX },
-    ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-      fetch({ before: cursor(before, 'before'), after: cursor(after, 'after'), limit, inverted }),
+    ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => fetch({ before: cursor(before, 'before'), after: cursor(after, 'after'), limit, inverted }),
   );
   let total: Promise<number> | undefined;
   return { ...connection, totalCount: () => (total ??= count()) };

@@ -9,15 +9,16 @@
 // descendants, subtree and its totals, inventories, usages, traits, aggregates, allocations and
 // across them to consumers and providers), as deep as the client asked. A children page
 // (childrenConnection, with its arguments) is read after the commit, through the emptied loaders.
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import DataLoader from 'dataloader';
+
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
-import type { Context } from './builder.ts';
+import DataLoader from 'dataloader';
+import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
+import type { WriteTx } from '../db/changes.ts';
 import type { Tx } from '../db/client.ts';
 import type { ConsumerRow, ProviderRow } from '../db/reads.ts';
 import { writeTransaction } from '../db/tx.ts';
-import type { WriteTx } from '../db/changes.ts';
-import { batches, descendantsKey, loadConsumers, loadProviders, readableConsumers, relations, type RelationName } from './loaders.ts';
+import type { Context } from './builder.ts';
+import { batches, descendantsKey, loadConsumers, loadProviders, type RelationName, readableConsumers, relations } from './loaders.ts';
 import { ConsumerRef, ProviderRef } from './types/refs.ts';
 
 /** Field name → what was selected below it (aliases and fragments merged). */
@@ -143,33 +144,75 @@ class Snapshot {
     if (selection.has('traits')) await this.relation('traits', ids);
     if (selection.has('aggregates')) await this.relation('aggregates', ids);
     const parent = selection.get('parent');
-    if (parent) await this.providers(await this.rows('provider', rows.flatMap((r) => (r.parentUuid ? [r.parentUuid] : []))), parent);
+    if (parent)
+      await this.providers(
+        await this.rows(
+          'provider',
+          rows.flatMap((r) => (r.parentUuid ? [r.parentUuid] : [])),
+        ),
+        parent,
+      );
     const root = selection.get('root');
-    if (root) await this.providers(await this.rows('provider', rows.map((r) => r.rootUuid)), root);
+    if (root)
+      await this.providers(
+        await this.rows(
+          'provider',
+          rows.map((r) => r.rootUuid),
+        ),
+        root,
+      );
     const children = selection.get('children');
     if (children) await this.providers((await this.relation<ProviderRow[]>('children', ids)).flat(), children);
     const descendants = selection.get('descendants');
     if (descendants) await this.providers((await this.relation<ProviderRow[]>('descendants', rows.map(descendantsKey))).flat(), descendants);
     const subtree = selection.get('subtree');
     if (subtree) {
-      const trees = (await this.relation<ProviderRow[]>('trees', rows.map((r) => r.rootId))).flat();
+      const trees = (
+        await this.relation<ProviderRow[]>(
+          'trees',
+          rows.map((r) => r.rootId),
+        )
+      ).flat();
       const provider = subtree.get('provider');
       if (provider) await this.providers(trees, provider);
     }
-    if (selection.has('subtreeTotals') || subtree?.has('totals')) await this.relation('treeTotals', rows.map((r) => r.rootId));
+    if (selection.has('subtreeTotals') || subtree?.has('totals'))
+      await this.relation(
+        'treeTotals',
+        rows.map((r) => r.rootId),
+      );
     const consumer = selection.get('allocations')?.get('consumer');
     if (selection.has('allocations')) {
       const groups = (await this.relation<{ consumerUuid: string }[]>('providerAllocations', ids)).flat();
-      if (consumer) await this.consumers(await this.rows('consumer', groups.map((g) => g.consumerUuid)), consumer);
+      if (consumer)
+        await this.consumers(
+          await this.rows(
+            'consumer',
+            groups.map((g) => g.consumerUuid),
+          ),
+          consumer,
+        );
     }
   }
 
   private async consumers(rows: ConsumerRow[], selection: Selection): Promise<void> {
     for (const r of rows) this.consumerRows.set(r.uuid, r);
     if (!rows.length || !selection.has('allocations')) return;
-    const groups = (await this.relation<{ providerUuid: string }[]>('consumerAllocations', rows.map((r) => r.id))).flat();
+    const groups = (
+      await this.relation<{ providerUuid: string }[]>(
+        'consumerAllocations',
+        rows.map((r) => r.id),
+      )
+    ).flat();
     const provider = selection.get('allocations')!.get('provider');
-    if (provider) await this.providers(await this.rows('provider', groups.map((g) => g.providerUuid)), provider);
+    if (provider)
+      await this.providers(
+        await this.rows(
+          'provider',
+          groups.map((g) => g.providerUuid),
+        ),
+        provider,
+      );
   }
 
   /** Empties every loader of the request, then fills them with what this transaction read. */

@@ -9,19 +9,16 @@ import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
 
-const refusal = (message: string, code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED', status: number) =>
-  new GraphQLError(message, { extensions: { code, http: { status } } });
+const refusal = (message: string, code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED', status: number) => new GraphQLError(message, { extensions: { code, http: { status } } });
 
 /** How to send a query, for the answers that found none. */
-export const HOW_TO_SEND =
-  'send JSON {"query": "..."} with content-type: application/json, or a form field query=... (curl --data-urlencode query@file.graphql)';
+export const HOW_TO_SEND = 'send JSON {"query": "..."} with content-type: application/json, or a form field query=... (curl --data-urlencode query@file.graphql)';
 
 const bodyLimitMessage = (limit: number) => `Request body larger than the limit of ${limit} bytes.`;
 const bodyTooLarge = (limit: number) => refusal(bodyLimitMessage(limit), 'LIMIT_EXCEEDED', 413);
 
 /** An answer built before GraphQL is reached, shaped like every other error answer. */
-const codedResponse = (status: number, message: string, code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED') =>
-  Response.json({ errors: [{ message, extensions: { code } }] }, { status });
+const codedResponse = (status: number, message: string, code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED') => Response.json({ errors: [{ message, extensions: { code } }] }, { status });
 
 /** For a Content-Length over the limit, refused before reading. */
 export const bodyTooLargeResponse = (limit: number) => codedResponse(413, bodyLimitMessage(limit), 'LIMIT_EXCEEDED');

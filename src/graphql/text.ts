@@ -3,9 +3,9 @@
 // it, SQLite would store U+FFFD instead). Every string of the document's literals and of the
 // variables is checked before execution, so no resolver, and no SQL, ever sees one; the answer is
 // BAD_VALUE naming the argument or variable, the same on both databases.
-import { GraphQLError, type DocumentNode } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { walkDocument, walkVariables, type InputVisitor } from './inputs.ts';
+import { type InputVisitor, walkDocument, walkVariables } from './inputs.ts';
 
 // With the u flag a well-formed surrogate pair is one code point, so \p{Cs} matches lone halves only.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it looks for (neither database stores it in text)

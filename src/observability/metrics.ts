@@ -1,12 +1,12 @@
 // Prometheus metrics of this process. Request counts, latencies and GraphQL errors come from yoga's
 // Prometheus plugin (app.ts); the service's own counters live here and are bumped where things
 // happen. Metrics are per process (as Prometheus scrapes them), so tests read deltas.
-import { timingSafeEqual, createHash } from 'node:crypto';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type pg from 'pg';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import type { Database } from '../db/client.ts';
+import type pg from 'pg';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { logPosition } from '../db/changeLog.ts';
+import type { Database } from '../db/client.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -73,7 +73,7 @@ export function databaseRegistry(db: Database): Registry {
   const own = new Registry();
   new Gauge({
     name: 'placement_change_log_lag',
-    help: 'Committed change-log transactions this replica\'s world cache has not applied yet (it catches up on the next search).',
+    help: "Committed change-log transactions this replica's world cache has not applied yet (it catches up on the next search).",
     labelNames: ['reader'],
     registers: [own],
     async collect() {
@@ -117,7 +117,11 @@ export function prometheusPlugin() {
     metrics: {
       graphql_envelop_request_duration: createHistogram({
         registry,
-        histogram: { name: 'graphql_envelop_request_duration', help: 'Time spent on running the GraphQL operation from parse to execute, by operation.', labelNames: ['operationName', 'operationType'] },
+        histogram: {
+          name: 'graphql_envelop_request_duration',
+          help: 'Time spent on running the GraphQL operation from parse to execute, by operation.',
+          labelNames: ['operationName', 'operationType'],
+        },
         fillLabelsFn: operationLabels,
         phases: ['execute', 'subscribe'],
       }),

@@ -2,10 +2,10 @@
 // HTTP request (named for its operation once known, joining the caller's trace when it sends a
 // W3C `traceparent`), one per DataLoader batch, one per SQL statement; each carries the request id.
 // The request's span travels in requestContext (src/log.ts), so children need no context manager.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Attributes, type Span, type TextMapGetter } from '@opentelemetry/api';
-import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { type Attributes, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapGetter, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { requestContext } from '../log.ts';
 
 export interface TracingSettings {
@@ -45,11 +45,7 @@ const headerGetter: TextMapGetter<Headers> = {
 export function startRequestSpan(request: Request, requestId: string): Span | undefined {
   if (!enabled) return undefined;
   const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-  return tracer.startSpan(
-    `${request.method} ${new URL(request.url).pathname}`,
-    { kind: SpanKind.SERVER, attributes: { [REQUEST_ID]: requestId, 'http.request.method': request.method } },
-    parent,
-  );
+  return tracer.startSpan(`${request.method} ${new URL(request.url).pathname}`, { kind: SpanKind.SERVER, attributes: { [REQUEST_ID]: requestId, 'http.request.method': request.method } }, parent);
 }
 
 /**

@@ -4,7 +4,7 @@
 // valid in shape yet refused late, for reasons that no single spoiled value can all remove (a stale
 // generation and too large an amount, a taken name and a loop...): so every hostile write is
 // refused, and the database must be left as it was.
-import { u, type Harness } from '../helpers.ts';
+import { type Harness, u } from '../helpers.ts';
 
 const gid = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`).toString('base64');
 const HOST = u(1);
@@ -18,7 +18,9 @@ export async function seed(h: Harness): Promise<void> {
   await h.ok(`mutation { createResourceProvider(input: {name: "host", uuid: "${HOST}"}) { resourceProvider { uuid } } }`);
   await h.ok(`mutation { createResourceProvider(input: {name: "child", uuid: "${CHILD}", parentUuid: "${HOST}"}) { resourceProvider { uuid } } }`);
   await h.ok(`mutation { createResourceClass(input: {name: "CUSTOM_USED"}) { resourceClass { name } } ensureTrait(input: {name: "CUSTOM_HAS"}) { created } }`);
-  await h.ok(`mutation { setInventories(input: {providerUuid: "${HOST}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 8}, {resourceClass: "CUSTOM_USED", total: 4}]}) { resourceProvider { uuid } } }`);
+  await h.ok(
+    `mutation { setInventories(input: {providerUuid: "${HOST}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 8}, {resourceClass: "CUSTOM_USED", total: 4}]}) { resourceProvider { uuid } } }`,
+  );
   await h.ok(`mutation { setProviderTraits(input: {providerUuid: "${HOST}", providerGeneration: 1, traits: ["CUSTOM_HAS"]}) { resourceProvider { uuid } } }`);
   await h.ok(`mutation { setProviderAggregates(input: {providerUuid: "${HOST}", providerGeneration: 2, aggregates: ["${AGGREGATE}"]}) { resourceProvider { uuid } } }`);
   await h.ok(`mutation { setInventories(input: {providerUuid: "${CHILD}", providerGeneration: 0, inventories: [{resourceClass: "VCPU", total: 4}]}) { resourceProvider { uuid } } }`);
@@ -88,7 +90,14 @@ export const baselines: Record<string, Record<string, unknown>> = {
 
   // Stale consumer generation, and no candidate fits 100 VCPU.
   'Mutation.claimAllocationCandidate': {
-    input: { consumerUuid: CONSUMER, consumerGeneration: 99, projectId: 'p', userId: 'u', consumerType: 'INSTANCE', request: { ...candidates, groups: [{ ...group(''), resources: amounts(100) }, group('_A')] } },
+    input: {
+      consumerUuid: CONSUMER,
+      consumerGeneration: 99,
+      projectId: 'p',
+      userId: 'u',
+      consumerType: 'INSTANCE',
+      request: { ...candidates, groups: [{ ...group(''), resources: amounts(100) }, group('_A')] },
+    },
   },
   // An unknown provider at a stale generation.
   'Mutation.clearProviderTraits': { input: { providerUuid: NOWHERE, providerGeneration: 99 } },

@@ -168,7 +168,10 @@ export function listValues(element: unknown): Bad[] {
     v('object', { a: element }),
     v('bare element', element),
     v('number', 5),
-    v('10000 copies', Array.from({ length: 10_000 }, () => element)),
+    v(
+      '10000 copies',
+      Array.from({ length: 10_000 }, () => element),
+    ),
     v('nested 100000 deep', deepList),
     lit('literal empty', '[]'),
     lit('literal null element', '[null]'),

@@ -2,6 +2,10 @@
 // Mutation, every position of every argument (into input objects and lists) gets each bad value
 // of its type from the catalogue, the other positions keeping the field's valid baseline.
 import {
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
   getNamedType,
   isEnumType,
   isInputObjectType,
@@ -10,12 +14,8 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
-  type GraphQLField,
-  type GraphQLInputType,
-  type GraphQLOutputType,
-  type GraphQLSchema,
 } from 'graphql';
-import { listValues, objectValues, RawJson, scalarValues, type Bad } from './catalogue.ts';
+import { type Bad, listValues, objectValues, RawJson, scalarValues } from './catalogue.ts';
 
 export interface HostileRequest {
   /** "Mutation.setInventory", to judge the answer (a write must be refused). */
@@ -119,7 +119,10 @@ export interface Generated {
 export function hostileRequests(schema: GraphQLSchema, baselines: Record<string, Record<string, unknown>>): Generated {
   const requests: HostileRequest[] = [];
   const covered = new Set<string>();
-  for (const [kind, root] of [['query', schema.getQueryType()!], ['mutation', schema.getMutationType()!]] as const) {
+  for (const [kind, root] of [
+    ['query', schema.getQueryType()!],
+    ['mutation', schema.getMutationType()!],
+  ] as const) {
     for (const field of Object.values(root.getFields())) {
       const name = `${root.name}.${field.name}`;
       const baseline = baselines[name];

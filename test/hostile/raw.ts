@@ -68,7 +68,13 @@ const bodies: [string, BodyInit][] = [
   ['fragment chain of 500', JSON.stringify({ query: `{ ...F0 } ${Array.from({ length: 500 }, (_, i) => `fragment F${i} on Query { ${i < 499 ? `...F${i + 1}` : '__typename'} }`).join(' ')}` })],
   ['directive unknown', '{"query": "{ __typename @nope }"}'],
   ['introspection deep', `{"query": "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }"}`],
-  ['mutation via a 10 MB string', JSON.stringify({ query: 'mutation($n: String!) { createResourceProvider(input: {name: $n, uuid: "00000000-0000-0000-0000-000000000001"}) { resourceProvider { uuid } } }', variables: { n: 'x'.repeat(10 * 1024 * 1024) } })],
+  [
+    'mutation via a 10 MB string',
+    JSON.stringify({
+      query: 'mutation($n: String!) { createResourceProvider(input: {name: $n, uuid: "00000000-0000-0000-0000-000000000001"}) { resourceProvider { uuid } } }',
+      variables: { n: 'x'.repeat(10 * 1024 * 1024) },
+    }),
+  ],
   ['NUL bytes', '\u0000\u0001\u0002'],
   ['byte order mark', `\ufeff${read}`],
   ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0x71, 0x75, 0x65, 0x72, 0x79, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0x22, 0x7d])],
@@ -145,7 +151,11 @@ export function rawRequests(): RawRequest[] {
     out.push({ label: `body: ${label}`, target: '/graphql', init: { method: 'POST', headers: JSON_TYPE, body, ...(stream ? { duplex: 'half' } : {}) } as RequestInit });
   }
   for (const type of contentTypes) {
-    for (const [label, body] of [['a read', read], ['a form', 'query=%7B__typename%7D&variables=%7B'], ['text', '{ __typename }']]) {
+    for (const [label, body] of [
+      ['a read', read],
+      ['a form', 'query=%7B__typename%7D&variables=%7B'],
+      ['text', '{ __typename }'],
+    ]) {
       out.push({ label: `content type ${type.slice(0, 60)}: ${label}`, target: '/graphql', init: { method: 'POST', headers: { 'content-type': type, ...CSRF }, body } });
     }
   }

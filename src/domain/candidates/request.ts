@@ -1,9 +1,10 @@
 // An allocation candidates request (SPEC §12), validated and normalised before any data is read.
 // The rules are the reference's (1.39): which shapes are bad requests is part of the contract.
-import { fail } from '../errors.ts';
-import { parse, schemas, assertUnique } from '../names.ts';
-import { assertKnown, badAmount } from '../messages.ts';
+
 import type { ResourceAmount } from '../allocation.ts';
+import { fail } from '../errors.ts';
+import { assertKnown, badAmount } from '../messages.ts';
+import { assertUnique, parse, schemas } from '../names.ts';
 
 export interface GroupInput {
   suffix?: string | null;
@@ -58,7 +59,10 @@ function normaliseGroup(g: GroupInput): Group {
   if (suffix !== '' && !SUFFIX.test(suffix)) fail('BAD_VALUE', `group suffix ${JSON.stringify(suffix)} must match [a-zA-Z0-9_-]{1,64}`);
   const label = suffix ? `group ${suffix}` : 'unsuffixed group';
   const resources = g.resources ?? [];
-  assertUnique(resources.map((r) => r.resourceClass), `${label}: resource class`);
+  assertUnique(
+    resources.map((r) => r.resourceClass),
+    `${label}: resource class`,
+  );
   for (const r of resources) {
     if (!Number.isInteger(r.amount) || r.amount < 1) throw badAmount(label, r.resourceClass);
   }
@@ -86,7 +90,10 @@ function normaliseGroup(g: GroupInput): Group {
 
 export function normaliseCandidatesRequest(input: CandidatesInput): CandidatesRequest {
   const groups = input.groups.map(normaliseGroup);
-  assertUnique(groups.map((g) => g.suffix || '(unsuffixed)'), 'group suffix');
+  assertUnique(
+    groups.map((g) => g.suffix || '(unsuffixed)'),
+    'group suffix',
+  );
   if (!groups.some((g) => g.resources.size)) fail('BAD_VALUE', 'at least one request group must ask for resources');
   const sameSubtree = (input.sameSubtree ?? []).map((list) => new Set(list));
   const suffixes = new Set(groups.map((g) => g.suffix));
@@ -132,7 +139,6 @@ export function namesUsed(r: CandidatesRequest): { traits: string[]; classes: st
   }
   return { traits: [...traits], classes: [...classes] };
 }
-
 
 /** BAD_VALUE (as the reference's 400) for the first unknown resource class, then trait, the request names. */
 export function assertNamesKnown(r: CandidatesRequest, isClass: (name: string) => boolean, isTrait: (name: string) => boolean): void {

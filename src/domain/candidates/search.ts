@@ -6,10 +6,11 @@
 // 3. the combinations are produced lazily, root by root (depth-first) or round-robin over roots
 //    (breadth-first), and generation stops at the configured cap, so wide symmetric trees cannot
 //    explode; a limit without randomisation stops even earlier.
-import { fits, hasRoom } from '../inventory.ts';
+
 import type { ResourceAmount } from '../allocation.ts';
+import { fits, hasRoom } from '../inventory.ts';
 import type { CandidatesRequest, Group } from './request.ts';
-import { WorldIndex, type Stock, type World, type WorldProvider } from './world.ts';
+import { type Stock, type World, WorldIndex, type WorldProvider } from './world.ts';
 
 export type Strategy = 'depth-first' | 'breadth-first';
 
@@ -383,7 +384,15 @@ function consolidate(req: CandidatesRequest, picked: Option[]): Candidate {
 
 /** Identity of a candidate: what it allocates and which providers serve which group. */
 function candidateKey(c: Candidate): string {
-  const a = c.allocations.map(({ rp, resources }) => `${rp}{${resources.map((r) => `${r.resourceClass},${r.amount}`).sort().join()}}`).sort();
+  const a = c.allocations
+    .map(
+      ({ rp, resources }) =>
+        `${rp}{${resources
+          .map((r) => `${r.resourceClass},${r.amount}`)
+          .sort()
+          .join()}}`,
+    )
+    .sort();
   const m = c.mappings.map(({ suffix, rps }) => `${suffix}=${[...rps].sort((x, y) => x - y).join()}`).sort();
   return `${a.join(' ')}|${m.join(' ')}`;
 }

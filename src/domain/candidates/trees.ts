@@ -3,8 +3,9 @@
 // test/sharingReach.test.ts. A tree matters when one of its providers has room for one requested
 // (class, amount), or when a sharing provider with such room reaches it (sharingReach). A limited
 // request walks roots in order and stops early.
-import type { CandidatesRequest } from './request.ts';
+
 import { fits } from '../inventory.ts';
+import type { CandidatesRequest } from './request.ts';
 import { isSharing, membersByAggregate, sharingReach, type World, type WorldProvider } from './world.ts';
 
 /** Tree and aggregate structure of a world, by provider id; valid until a tree, trait or aggregate changes. */

@@ -1,12 +1,13 @@
 // Allocation candidates (SPEC §12): the scheduler's question, and the one-step claim that answers
 // and claims inside one write transaction.
-import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
-import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
-import { normaliseCandidatesRequest, type CandidatesInput } from '../../domain/candidates/request.ts';
-import { findCandidates, type SummaryView } from '../../candidates/service.ts';
+
 import { claimPipeline } from '../../candidates/pipeline.ts';
-import { consumersAt, payloadReader } from '../payload.ts';
+import { findCandidates, type SummaryView } from '../../candidates/service.ts';
+import { type CandidatesInput, normaliseCandidatesRequest } from '../../domain/candidates/request.ts';
+import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { uuidOf } from '../globalIds.ts';
+import { consumersAt, payloadReader } from '../payload.ts';
+import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 
 const GroupPolicy = builder.enumType('GroupPolicy', {
   description: 'How named request groups may share providers.',
@@ -17,8 +18,7 @@ const GroupPolicy = builder.enumType('GroupPolicy', {
 });
 
 const RequestGroupInput = builder.inputType('RequestGroupInput', {
-  description:
-    'One request group. The unsuffixed group (suffix "") may be spread over several providers of one tree and sharing providers; a named group is served by one provider.',
+  description: 'One request group. The unsuffixed group (suffix "") may be spread over several providers of one tree and sharing providers; a named group is served by one provider.',
   fields: (t) => ({
     suffix: t.string({ required: false, defaultValue: '', description: 'Group name, [a-zA-Z0-9_-]{1,64}; "" (default) for the unsuffixed group.' }),
     resources: t.field({

@@ -1,12 +1,13 @@
 // The change feed as a subscription (server-sent events: POST with Accept: text/event-stream).
 // Events come from this process's hub (src/feed/hub.ts), in the change log's order.
-import { uuidOf } from '../globalIds.ts';
-import { builder, subscriptionScopes } from '../builder.ts';
-import { CHANGE_KINDS, type PROVIDER_ASPECTS, type ChangeEvent as Event } from '../../domain/changeEvents.ts';
+
+import { CHANGE_KINDS, type ChangeEvent as Event, type PROVIDER_ASPECTS } from '../../domain/changeEvents.ts';
 import { changeMatcher } from '../../domain/changeFilter.ts';
 import { parse, schemas } from '../../domain/names.ts';
 import { parseCursor } from '../../feed/cursor.ts';
 import type { FeedItem } from '../../feed/hub.ts';
+import { builder, subscriptionScopes } from '../builder.ts';
+import { uuidOf } from '../globalIds.ts';
 
 const KIND_DESCRIPTIONS: Record<(typeof CHANGE_KINDS)[number], string> = {
   PROVIDER_CREATED: 'A provider was created (providerUuid, rootUuid, parentUuid, generation).',
@@ -19,8 +20,7 @@ const KIND_DESCRIPTIONS: Record<(typeof CHANGE_KINDS)[number], string> = {
   RESOURCE_CLASS_DELETED: 'A custom resource class was deleted (name).',
   TRAIT_CREATED: 'A custom trait was created (name).',
   TRAIT_DELETED: 'A custom trait was deleted (name).',
-  HISTORY_PRUNED:
-    'Events after the cursor you resumed from are no longer kept: reload the state you follow. The stream goes on from this event\'s cursor. Passes every filter.',
+  HISTORY_PRUNED: "Events after the cursor you resumed from are no longer kept: reload the state you follow. The stream goes on from this event's cursor. Passes every filter.",
 };
 
 const ChangeKind = builder.enumType('ChangeKind', {
@@ -89,7 +89,12 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_, { after, filter }, ctx) => {
       const cursor = after == null ? null : parseCursor(after);
       const accept = changeMatcher(
-        { kinds: filter?.kinds, providerUuids: uuids(filter?.providerUuids, 'providerUuids'), rootUuids: uuids(filter?.rootUuids, 'rootUuids'), consumerUuids: uuids(filter?.consumerUuids, 'consumerUuids') },
+        {
+          kinds: filter?.kinds,
+          providerUuids: uuids(filter?.providerUuids, 'providerUuids'),
+          rootUuids: uuids(filter?.rootUuids, 'rootUuids'),
+          consumerUuids: uuids(filter?.consumerUuids, 'consumerUuids'),
+        },
         ctx.identity?.role === 'project-reader' ? { project: ctx.identity.projectId ?? '' } : null,
       );
       return ctx.db.hub.join(cursor, accept, ctx.config.feed);

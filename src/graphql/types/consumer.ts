@@ -1,19 +1,20 @@
 // Consumers and their allocations: the consumer node, claims (one consumer, or several at once),
 // deletion, usage totals per project, and reshape.
-import type { GraphQLResolveInfo } from 'graphql';
-import { builder, mutationScopes, queryScopes, typeScopes, type Context } from '../builder.ts';
-import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
-import { InventoryInput } from './inventory.ts';
-import { relations, type AllocationGroup } from '../loaders.ts';
-import { consumersAt, payloadReader, providersAt, runWrite } from '../payload.ts';
-import { claimPipeline } from '../../candidates/pipeline.ts';
-import { deleteAllocations, type ConsumerAllocations } from '../../db/allocations.ts';
-import { projectUsages, ALL_CONSUMER_TYPES, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
-import { reshape } from '../../db/reshape.ts';
-import type { ConsumerRow } from '../../db/reads.ts';
-import { fail } from '../../domain/errors.ts';
+
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { GraphQLResolveInfo } from 'graphql';
+import { claimPipeline } from '../../candidates/pipeline.ts';
+import { type ConsumerAllocations, deleteAllocations } from '../../db/allocations.ts';
+import type { ConsumerRow } from '../../db/reads.ts';
+import { reshape } from '../../db/reshape.ts';
+import { ALL_CONSUMER_TYPES, projectUsages, UNKNOWN_CONSUMER_TYPE } from '../../db/usages.ts';
+import { fail } from '../../domain/errors.ts';
+import { builder, type Context, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { uuidOf } from '../globalIds.ts';
+import { type AllocationGroup, relations } from '../loaders.ts';
+import { consumersAt, payloadReader, providersAt, runWrite } from '../payload.ts';
+import { InventoryInput } from './inventory.ts';
+import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 
 const ConsumerAllocation = builder.objectRef<AllocationGroup>('ConsumerAllocation').implement({
   description: 'What a consumer holds on one provider.',
@@ -88,8 +89,7 @@ builder.queryFields((t) => ({
         description: `Only this consumer type; "${ALL_CONSUMER_TYPES}" sums every type into one group, "${UNKNOWN_CONSUMER_TYPE}" selects consumers without a type.`,
       }),
     },
-    resolve: async (_, args, ctx) =>
-      (await projectUsages(ctx.db.reader, args)).map((g) => ({ ...g, resources: g.resources.map((r) => ({ resourceClass: r.resourceClass, amount: r.used })) })),
+    resolve: async (_, args, ctx) => (await projectUsages(ctx.db.reader, args)).map((g) => ({ ...g, resources: g.resources.map((r) => ({ resourceClass: r.resourceClass, amount: r.used })) })),
   }),
 }));
 
@@ -102,7 +102,7 @@ const ProviderAllocationInput = builder.inputType('AllocationInput', {
 });
 
 const ConsumerAllocationsInput = builder.inputType('ConsumerAllocationsInput', {
-  description: "Everything one consumer should hold after the write (it replaces what it held).",
+  description: 'Everything one consumer should hold after the write (it replaces what it held).',
   fields: (t) => ({
     consumerUuid: t.string({ description: 'The consumer: its uuid or global id.' }),
     consumerGeneration: t.int({
@@ -181,7 +181,11 @@ builder.relayMutationField(
     resolve: (_, { input }, ctx, info) => {
       // As the reference refuses an empty POST /allocations: a write of nothing is a mistake.
       if (!input.consumers.length) fail('BAD_VALUE', 'consumers must name at least one consumer');
-      return queuedWrite(ctx, info, input.consumers.map((c, i) => toWrite(c, `input.consumers[${i}]`)));
+      return queuedWrite(
+        ctx,
+        info,
+        input.consumers.map((c, i) => toWrite(c, `input.consumers[${i}]`)),
+      );
     },
   },
   { ...consumersPayload, name: 'SetAllocationsBatchPayload' },

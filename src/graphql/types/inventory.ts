@@ -1,12 +1,13 @@
 // Inventories: the object type, its input, and the mutations that replace, set and delete them.
-import { builder, mutationScopes, typeScopes } from '../builder.ts';
-import type { InventoryView } from '../loaders.ts';
-import { runWrite, theProvider } from '../payload.ts';
+
 import { deleteAllInventories, deleteInventory, setInventories, setInventory } from '../../db/inventories.ts';
-import { ProviderRef } from './refs.ts';
-import { providerOf } from '../globalIds.ts';
 import type { ProviderRow } from '../../db/reads.ts';
 import { MAX_INT } from '../../domain/inventory.ts';
+import { builder, mutationScopes, typeScopes } from '../builder.ts';
+import { providerOf } from '../globalIds.ts';
+import type { InventoryView } from '../loaders.ts';
+import { runWrite, theProvider } from '../payload.ts';
+import { ProviderRef } from './refs.ts';
 
 export const Inventory = builder.objectRef<InventoryView>('Inventory').implement({
   ...typeScopes('Inventory'),

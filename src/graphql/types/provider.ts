@@ -1,20 +1,21 @@
 // Resource providers: the node type with its tree, inventory, usage, trait, aggregate and
 // allocation relations (all batched), the queries that find providers, and the mutations that
 // create, change and delete them and their traits and aggregates.
-import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
-import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
-import { Inventory, Usage } from './inventory.ts';
-import { descendantsKey, relations, type AllocationGroup } from '../loaders.ts';
-import { idPage } from '../pagination.ts';
-import { normaliseProviderFilter } from '../../domain/providerFilter.ts';
-import type { ProviderRow } from '../../db/reads.ts';
+
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { setProviderAggregates } from '../../db/aggregates.ts';
 import { providerCount, providerPage } from '../../db/pages.ts';
 import { createProvider, deleteProvider, providerFilterSql, updateProvider } from '../../db/providers.ts';
+import type { ProviderRow } from '../../db/reads.ts';
 import { setProviderTraits } from '../../db/traits.ts';
-import { setProviderAggregates } from '../../db/aggregates.ts';
-import { runWrite, theProvider } from '../payload.ts';
+import { normaliseProviderFilter } from '../../domain/providerFilter.ts';
+import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { providerOf, uuidOf } from '../globalIds.ts';
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { type AllocationGroup, descendantsKey, relations } from '../loaders.ts';
+import { idPage } from '../pagination.ts';
+import { runWrite, theProvider } from '../payload.ts';
+import { Inventory, Usage } from './inventory.ts';
+import { ConsumerRef, ProviderRef, ResourceAmount, ResourceAmountInput } from './refs.ts';
 
 export const ProviderAllocation = builder.simpleObject('ProviderAllocation', {
   ...typeScopes('ProviderAllocation'),
@@ -24,14 +25,11 @@ export const ProviderAllocation = builder.simpleObject('ProviderAllocation', {
   }),
 });
 
-builder.objectField(ProviderAllocation, 'consumer', (t) =>
-  t.field({ type: ConsumerRef, description: 'The consumer holding these resources.', resolve: (g) => (g as AllocationGroup).consumerUuid }),
-);
+builder.objectField(ProviderAllocation, 'consumer', (t) => t.field({ type: ConsumerRef, description: 'The consumer holding these resources.', resolve: (g) => (g as AllocationGroup).consumerUuid }));
 
 ProviderRef.implement({
   ...typeScopes('ResourceProvider'),
-  description:
-    'Anything with resources to hand out: a compute node, a NUMA cell, a NIC, a shared storage pool. Providers form trees (one parent each) and join aggregates.',
+  description: 'Anything with resources to hand out: a compute node, a NUMA cell, a NIC, a shared storage pool. Providers form trees (one parent each) and join aggregates.',
   fields: (t) => ({
     uuid: t.exposeString('uuid', { description: 'The provider uuid (lower-case, with dashes).' }),
     name: t.exposeString('name', { description: 'Unique name, 1 to 200 characters.' }),
@@ -125,7 +123,11 @@ builder.queryFields((t) => ({
           db,
           normaliseProviderFilter({ ...filter, uuid: uuidOf(filter.uuid, 'ResourceProvider', 'filter.uuid'), inTree: uuidOf(filter.inTree, 'ResourceProvider', 'filter.inTree') }),
         );
-        return idPage<ProviderRow>(args, (w) => providerPage(db, where, w), () => providerCount(db, where));
+        return idPage<ProviderRow>(
+          args,
+          (w) => providerPage(db, where, w),
+          () => providerCount(db, where),
+        );
       },
     },
     {
@@ -180,8 +182,7 @@ builder.relayMutationField(
   },
   {
     ...mutationScopes('updateResourceProvider'),
-    description:
-      'Renames and/or re-parents a provider. Neither bumps the generation (as in the reference). Errors: NOT_FOUND, DUPLICATE_NAME, INVALID_PARENT (unknown parent or a loop).',
+    description: 'Renames and/or re-parents a provider. Neither bumps the generation (as in the reference). Errors: NOT_FOUND, DUPLICATE_NAME, INVALID_PARENT (unknown parent or a loop).',
     resolve: (_, { input }, ctx, info) =>
       runWrite(
         ctx,
@@ -206,8 +207,7 @@ builder.relayMutationField(
   },
   {
     ...mutationScopes('deleteResourceProvider'),
-    description:
-      'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
+    description: 'Deletes a provider with its inventories and its trait and aggregate links. Errors: NOT_FOUND, PROVIDER_HAS_CHILDREN, PROVIDER_IN_USE.',
     resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => deleteProvider(tx, uuidOf(input.uuid, 'ResourceProvider', 'input.uuid'))),
   },
   {
@@ -268,8 +268,7 @@ builder.relayMutationField(
   {
     ...mutationScopes('setProviderAggregates'),
     description: "Replaces the provider's aggregates and bumps its generation. Errors: NOT_FOUND, CONCURRENT_UPDATE, BAD_VALUE (malformed uuid).",
-    resolve: (_, { input }, ctx, info) =>
-      runWrite(ctx, info, (tx) => setProviderAggregates(tx, providerOf(input), input.providerGeneration, input.aggregates), theProvider),
+    resolve: (_, { input }, ctx, info) => runWrite(ctx, info, (tx) => setProviderAggregates(tx, providerOf(input), input.providerGeneration, input.aggregates), theProvider),
   },
   providerPayload('SetProviderAggregatesPayload', 'The provider with its new aggregates.'),
 );

@@ -1,13 +1,14 @@
 // A provider's subtree as a dashboard draws it: every provider below it in one list with its
 // parent and depth, per-class totals summed over each subtree, and the children a page at a time.
 // All batched per tree (root id), so a page of roots costs the same statements for 2 trees or 1000.
+
+import type { ProviderRow } from '../../db/reads.ts';
+import { type ClassTotals, depths, parentsFirst, subtreeIds } from '../../domain/tree.ts';
+import type { Context } from '../builder.ts';
 import { builder } from '../builder.ts';
-import { ProviderRef } from './refs.ts';
 import { childPageKey, relations } from '../loaders.ts';
 import { idPage } from '../pagination.ts';
-import type { Context } from '../builder.ts';
-import type { ProviderRow } from '../../db/reads.ts';
-import { depths, parentsFirst, subtreeIds, type ClassTotals } from '../../domain/tree.ts';
+import { ProviderRef } from './refs.ts';
 
 const SubtreeResource = builder.simpleObject('SubtreeResource', {
   description: 'One resource class summed over a provider and every provider below it.',
@@ -65,7 +66,11 @@ builder.objectFields(ProviderRef, (t) => ({
       type: ProviderRef,
       description: 'Direct children, oldest first, a page at a time (for parents with many children).',
       resolve: (p, args, ctx) =>
-        idPage<ProviderRow>(args, (w) => relations(ctx).childPages.load(childPageKey(p.id, w)), () => relations(ctx).childCounts.load(p.id)),
+        idPage<ProviderRow>(
+          args,
+          (w) => relations(ctx).childPages.load(childPageKey(p.id, w)),
+          () => relations(ctx).childCounts.load(p.id),
+        ),
     },
     {
       name: 'ProviderChildrenConnection',

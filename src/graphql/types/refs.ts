@@ -1,8 +1,9 @@
 // Refs for the two node types, declared apart from their fields so that provider and consumer
 // files can point at each other without an import cycle.
+
+import type { ConsumerRow, ProviderRow } from '../../db/reads.ts';
 import { builder } from '../builder.ts';
 import { loadConsumers, loadProviders, readableConsumers } from '../loaders.ts';
-import type { ConsumerRow, ProviderRow } from '../../db/reads.ts';
 
 export const ProviderRef = builder.loadableNodeRef<ProviderRow, string, string>('ResourceProvider', {
   id: { resolve: (p) => p.uuid },

@@ -1,8 +1,9 @@
 // Resource classes: list and get, create / ensure / delete CUSTOM_ ones.
-import { builder, mutationScopes, queryScopes, typeScopes, type InputFields } from '../builder.ts';
-import { runWrite } from '../payload.ts';
+
 import { createResourceClass, deleteResourceClass, ensureResourceClass, listResourceClasses, type ResourceClassRow } from '../../db/resourceClasses.ts';
 import { isCustomName } from '../../domain/names.ts';
+import { builder, type InputFields, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
+import { runWrite } from '../payload.ts';
 
 export const ResourceClass = builder.objectRef<ResourceClassRow>('ResourceClass').implement({
   ...typeScopes('ResourceClass'),

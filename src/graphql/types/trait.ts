@@ -1,10 +1,11 @@
 // Traits: filtered listing, get, ensure and delete CUSTOM_ ones.
+
+import { traitCount, traitPage } from '../../db/pages.ts';
+import { deleteTrait, ensureTrait, getTrait, type TraitRow, traitFilterSql } from '../../db/traits.ts';
+import { isCustomName } from '../../domain/names.ts';
 import { builder, mutationScopes, queryScopes, typeScopes } from '../builder.ts';
 import { idPage } from '../pagination.ts';
 import { runWrite } from '../payload.ts';
-import { traitCount, traitPage } from '../../db/pages.ts';
-import { deleteTrait, ensureTrait, getTrait, traitFilterSql, type TraitRow } from '../../db/traits.ts';
-import { isCustomName } from '../../domain/names.ts';
 
 export const Trait = builder.objectRef<TraitRow>('Trait').implement({
   ...typeScopes('Trait'),
@@ -34,7 +35,11 @@ builder.queryFields((t) => ({
       resolve: (_, args, ctx) => {
         const db = ctx.db.reader;
         const where = traitFilterSql(args.filter ?? {});
-        return idPage<TraitRow>(args, (w) => traitPage(db, where, w), () => traitCount(db, where));
+        return idPage<TraitRow>(
+          args,
+          (w) => traitPage(db, where, w),
+          () => traitCount(db, where),
+        );
       },
     },
     {
