@@ -3,7 +3,7 @@
 // read of them answers exactly (SafeInt), on both databases. A capacity that would pass 2^53 - 1 is
 // refused when written, so nothing the API accepts can make a later read fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, setup, snapshotDb, u } from './helpers.ts';
+import { type Harness, newConsumer, setup, snapshotDb, u } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,14 +21,7 @@ const setInventory = async (uuid: string, inventory: Record<string, unknown>) =>
 const claim = (n: number, amount: number) =>
   h.ok(`mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`, {
     i: {
-      consumer: {
-        consumerUuid: u(100 + n),
-        consumerGeneration: null,
-        projectId: 'proj',
-        userId: 'user',
-        consumerType: 'INSTANCE',
-        allocations: [{ providerUuid: u(1), resources: [{ resourceClass: 'VCPU', amount }] }],
-      },
+      consumer: newConsumer(u(100 + n), [[u(1), 'VCPU', amount]], 'proj', 'user'),
     },
   });
 

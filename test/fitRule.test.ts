@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitsSql } from '../src/db/fitSql.ts';
 import { fits, type InventoryValues } from '../src/domain/inventory.ts';
-import { type Harness, setup, u } from './helpers.ts';
+import { type Harness, newConsumer, setup, u } from './helpers.ts';
 
 const DEFAULTS: InventoryValues = { total: 10, reserved: 0, minUnit: 1, maxUnit: 2147483647, stepSize: 1, allocationRatio: 1 };
 /** An inventory of VCPU (its unset fields at their defaults) with `used` already allocated. */
@@ -34,14 +34,7 @@ beforeAll(async () => {
     if (c.used > 0) {
       await h.ok(`mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`, {
         i: {
-          consumer: {
-            consumerUuid: u(100 + n),
-            consumerGeneration: null,
-            projectId: 'proj',
-            userId: 'user',
-            consumerType: 'INSTANCE',
-            allocations: [{ providerUuid: uuid, resources: [{ resourceClass: 'VCPU', amount: c.used }] }],
-          },
+          consumer: newConsumer(u(100 + n), [[uuid, 'VCPU', c.used]], 'proj', 'user'),
         },
       });
     }

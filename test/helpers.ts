@@ -91,6 +91,16 @@ export function appOn(db: Database, env: Record<string, string> = {}): AppOn {
 export const databaseSettings = (env: Record<string, string> = {}) => configFromEnv(env).database;
 
 /** A deterministic uuid for readable tests: u(1) = 00000000-0000-0000-0000-000000000001. */
+/** A new consumer's setAllocations input: one resource per [provider, class, amount]. */
+export const newConsumer = (consumerUuid: string, allocations: [string, string, number][], projectId = 'p', userId = 'u') => ({
+  consumerUuid,
+  consumerGeneration: null,
+  projectId,
+  userId,
+  consumerType: 'INSTANCE',
+  allocations: allocations.map(([providerUuid, resourceClass, amount]) => ({ providerUuid, resources: [{ resourceClass, amount }] })),
+});
+
 export const u = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
 
 const TABLES = [

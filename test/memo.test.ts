@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDIDATES_QUERY, candidatesInput } from '../conformance/candidatesQuery.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-import { type AppOn, appOn, u } from './helpers.ts';
+import { type AppOn, appOn, newConsumer, u } from './helpers.ts';
 
 const question = { request: candidatesInput({ groups: [{ resources: { VCPU: 1 } }] }) };
 const usedVcpu = async (side: AppOn) => {
@@ -46,14 +46,7 @@ describe('candidates memo', () => {
     const claim = (side: AppOn, consumer: string, amount: number) =>
       side.must(`mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { __typename } }`, {
         i: {
-          consumer: {
-            consumerUuid: consumer,
-            consumerGeneration: null,
-            projectId: 'p',
-            userId: 'u',
-            consumerType: 'INSTANCE',
-            allocations: [{ providerUuid: u(1), resources: [{ resourceClass: 'VCPU', amount }] }],
-          },
+          consumer: newConsumer(consumer, [[u(1), 'VCPU', amount]]),
         },
       });
     await claim(b, u(100), 3);

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, schemaSession, type TestDatabase } from './database.ts';
-import { u } from './helpers.ts';
+import { newConsumer, u } from './helpers.ts';
 import { post, type Replica, startReplica, stopReplica } from './replicas.ts';
 
 const AGG = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -65,14 +65,7 @@ afterAll(async () => {
 const CLAIM = `mutation($i: SetAllocationsInput!) { setAllocations(input: $i) { consumers { uuid } } }`;
 const claim = (consumer: string, allocations: [string, string, number][]) => ({
   i: {
-    consumer: {
-      consumerUuid: consumer,
-      consumerGeneration: null,
-      projectId: 'p',
-      userId: 'u',
-      consumerType: 'INSTANCE',
-      allocations: allocations.map(([providerUuid, resourceClass, amount]) => ({ providerUuid, resources: [{ resourceClass, amount }] })),
-    },
+    consumer: newConsumer(consumer, allocations),
   },
 });
 
