@@ -12,7 +12,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,7 @@ import { configFromEnv } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { type CandidatesInput, normaliseCandidatesRequest } from '../src/domain/candidates/request.ts';
 import { closeConnections } from './bench/http.ts';
-import { concurrent, type Latencies, memoryOf, pidListeningOn, RssSampler, sequential } from './bench/measure.ts';
+import { concurrent, type Latencies, memoryOf, pidListeningOn, RssSampler, sequential, summarise } from './bench/measure.ts';
 import { seed } from './bench/seed.ts';
 import { type ClaimResult, GraphqlTarget, RestTarget, type Target } from './bench/targets.ts';
 import { flat, nested, type Workload } from './bench/workloads.ts';
@@ -169,6 +169,40 @@ async function candidateFigures(t: Target, w: Workload, figures: Figures, label:
   figures[`candidates c10 failed requests${label}`] = c10.errors;
 }
 
+/**
+ * Issue 15: an explanation of the whole cloud against the candidates query it explains, both
+ * sequential on the memo-off replicas, for the workload's request and for one that fits nowhere.
+ * Interleaved per sample so that load from elsewhere on the machine weighs on both alike.
+ */
+async function explainFigures(t: Target, w: Workload, figures: Figures) {
+  const n = Q ? 20 : 50;
+  for (const [label, req] of [
+    ['', w.request],
+    [' (fits nowhere)', w.nowhere],
+  ] as const) {
+    console.error(`[${w.name}] ${t.name}: explain${label}`);
+    const e = await t.explain!(req); // warm-up, and what it judged
+    await t.candidates(req);
+    const [cand, expl]: number[][] = [[], []];
+    const end = performance.now() + 120_000;
+    for (let i = 0; i < n && performance.now() < end; i++) {
+      let at = performance.now();
+      await t.candidates(req);
+      cand.push(performance.now() - at);
+      at = performance.now();
+      await t.explain!(req);
+      expl.push(performance.now() - at);
+    }
+    const [c, x] = [summarise(cand), summarise(expl)];
+    figures[`explain: candidates latency ms${label}`] = c;
+    figures[`explain: explain latency ms${label}`] = x;
+    figures[`explain: trees judged / fitting${label}`] = `${e.considered} / ${e.fitting}`;
+    figures[`explain: ratio explain/candidates p50${label}`] = Math.round((x.p50 / c.p50) * 100) / 100;
+    figures[`explain: ratio explain/candidates p90${label}`] = Math.round((x.p90 / c.p90) * 100) / 100;
+    figures[`explain: load average 1 min${label}`] = Math.round(loadavg()[0] * 100) / 100;
+  }
+}
+
 /** Successful claims per second at each concurrency, and how many were lost (capacity races, conflicts, errors). */
 async function claimFigures(kind: string, claim: () => Promise<ClaimResult>, figures: Figures) {
   for (const [c, n] of CLAIM_LEVELS) {
@@ -195,6 +229,7 @@ async function measure(t: Target, w: Workload, scenario: string, memoOn?: () => 
     await candidateFigures(m.target, w, figures, ' (memo on, 1 process)');
     await m.stop();
   }
+  if (t.explain) await explainFigures(t, w, figures);
   if (t.dashboard) {
     let providers = 0;
     figures['dashboard latency ms'] = await sequential(async () => (providers = await t.dashboard!()), 3, 60_000);
@@ -269,7 +304,7 @@ const headline = (v: Figures[string]) => (typeof v === 'number' ? v : typeof v =
 function table(): string {
   const lines: string[] = [];
   const scenarios = [...new Set(results.map((r) => r.scenario))];
-  const fmt = (v: Figures[string]) => (v === undefined ? '–' : typeof v === 'object' ? `p50 ${v.p50} / p95 ${v.p95} / p99 ${v.p99}` : String(v));
+  const fmt = (v: Figures[string]) => (v === undefined ? '–' : typeof v === 'object' ? `p50 ${v.p50} / p90 ${v.p90} / p95 ${v.p95} / p99 ${v.p99}` : String(v));
   const lowerIsBetter = (k: string) => /latency|memory|MiB/.test(k);
   for (const s of scenarios) {
     const ours = results.find((r) => r.scenario === s && r.target === 'placement-graphql');
@@ -338,6 +373,27 @@ function treeTargets(): string {
   return lines.length > 3 ? lines.join('\n') : '';
 }
 
+/** Issue 15's target: an explanation of the whole cloud costs at most 3× the candidates query. */
+function explainTargets(): string {
+  const lines = [
+    '\n### cost of an explanation (issue 15)\n',
+    '| scenario | request | candidates p50 / p90 ms | explain p50 / p90 ms | ratio p50 / p90 | target ≤ 3× | load avg |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const f = r.figures;
+    for (const label of ['', ' (fits nowhere)']) {
+      const [c, x] = [f[`explain: candidates latency ms${label}`], f[`explain: explain latency ms${label}`]] as (Latencies | undefined)[];
+      if (!c || !x) continue;
+      const [r50, r90] = [f[`explain: ratio explain/candidates p50${label}`], f[`explain: ratio explain/candidates p90${label}`]] as number[];
+      lines.push(
+        `| ${r.scenario} | ${label ? 'fits nowhere' : 'workload'} | ${c.p50} / ${c.p90} | ${x.p50} / ${x.p90} | ${r50}× / ${r90}× | ${Math.max(r50, r90) <= 3 ? 'yes' : 'no'} | ${f[`explain: load average 1 min${label}`]} |`,
+      );
+    }
+  }
+  return lines.length > 3 ? lines.join('\n') : '';
+}
+
 const machine = { node: process.version, cpus: cpus().length, model: cpus()[0]?.model, db: values.db ? `postgresql, ${REPLICAS} replicas` : 'sqlite, 1 process', reference: values.reference };
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 const wanted = values.scenario === 'all' ? ['flat', 'nested', 'scale'] : values.scenario!.split(',');
@@ -400,4 +456,5 @@ save();
 console.log(table());
 console.log(targets());
 console.log(treeTargets());
+console.log(explainTargets());
 console.log(`\n(machine: ${JSON.stringify(machine)}; JSON in ${values.json})`);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface Latencies {
   n: number;
   p50: number;
+  p90: number;
   p95: number;
   p99: number;
   mean: number;
@@ -15,7 +16,7 @@ export function summarise(ms: number[]): Latencies {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : NaN);
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { n: s.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+  return { n: s.length, p50: round(at(0.5)), p90: round(at(0.9)), p95: round(at(0.95)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
 }
 
 /** Runs `fn` up to `count` times one after another, stopping early after `maxMs`. */

@@ -19,6 +19,8 @@ export interface Target {
   dashboard?(): Promise<number>;
   /** Every tree drawn whole from its root, with per-class totals over each subtree; returns how many providers were read. */
   treeDashboard?(): Promise<number>;
+  /** Issue 15: why each tree is or is not a candidate, over the whole cloud; returns how many trees were judged. */
+  explain?(req: CandidateRequest): Promise<{ considered: number; fitting: number }>;
   /** Search and claim in one call, where the API has it. */
   claimOneStep?(consumer: string, req: CandidateRequest): Promise<ClaimResult>;
 }
@@ -116,6 +118,20 @@ export class GraphqlTarget implements Target {
     const code = r.errors?.[0]?.extensions?.code;
     if (code && code !== 'CONCURRENT_UPDATE' && code !== 'CAPACITY_EXCEEDED' && process.env.BENCH_DEBUG) console.error(JSON.stringify(r.errors));
     return !code ? 'OK' : code === 'CONCURRENT_UPDATE' ? 'CONFLICT' : code === 'CAPACITY_EXCEEDED' ? 'CAPACITY' : 'ERROR';
+  }
+
+  /** The fields a client reads to answer "no valid host" (default limit: 100 trees listed, the summary over all). */
+  async explain(req: CandidateRequest) {
+    const r = await this.gql(
+      `query($r: AllocationCandidatesInput!) { explainAllocationCandidates(request: $r) {
+        treesConsidered
+        trees { rootUuid fits reasons { kind message } wouldFitIf { message } }
+        summary { fitting reasons { message trees } bestChange { message } largestFree { resourceClass free } } } }`,
+      { r: candidatesInput(req) },
+    );
+    if (r.errors) throw new Error(`explain failed: ${JSON.stringify(r.errors[0])}`);
+    const e = r.data.explainAllocationCandidates;
+    return { considered: e.treesConsidered, fitting: e.summary.fitting };
   }
 
   /** This server's own way: search and claim in one request (claimAllocationCandidate). */

@@ -14,6 +14,8 @@ export interface Workload {
   providers: () => Iterable<ProviderSpec>;
   count: number;
   request: CandidateRequest;
+  /** The same request asking for more than any host has: "no valid host", what an explanation is for. */
+  nowhere: CandidateRequest;
 }
 
 /** gate/perfload-runner.sh: flat compute nodes. */
@@ -38,6 +40,7 @@ export function flat(n: number): Workload {
       }
     },
     request: { groups: [{ resources: { VCPU: 1, DISK_GB: 10, MEMORY_MB: 256 }, memberOf: [[AGG_A]], required: ['HW_CPU_X86_AVX2'] }] },
+    nowhere: { groups: [{ resources: { VCPU: 1, DISK_GB: 10, MEMORY_MB: 16384 }, memberOf: [[AGG_A]], required: ['HW_CPU_X86_AVX2'] }] },
   };
 }
 
@@ -70,14 +73,20 @@ export function nested(trees: number): Workload {
         yield { uuid: id(6), name: `perf-cn-${t}-fpga1_1`, parent: id(4), inventories: { FPGA: 1 } };
       }
     },
-    request: {
-      groups: [
-        { resources: { DISK_GB: 10 }, required: ['COMPUTE_VOLUME_MULTI_ATTACH'] },
-        { suffix: '_COMPUTE', resources: { VCPU: 1, MEMORY_MB: 256 }, required: ['CUSTOM_FOO'] },
-        { suffix: '_FPGA', resources: { FPGA: 1 } },
-      ],
-      groupPolicy: 'none',
-      sameSubtree: [['_COMPUTE', '_FPGA']],
-    },
+    request: nestedRequest(10),
+    nowhere: nestedRequest(40960),
+  };
+}
+
+/** Disk on the root (every root has 20480 GB), compute and FPGA in one NUMA subtree. */
+function nestedRequest(disk: number): CandidateRequest {
+  return {
+    groups: [
+      { resources: { DISK_GB: disk }, required: ['COMPUTE_VOLUME_MULTI_ATTACH'] },
+      { suffix: '_COMPUTE', resources: { VCPU: 1, MEMORY_MB: 256 }, required: ['CUSTOM_FOO'] },
+      { suffix: '_FPGA', resources: { FPGA: 1 } },
+    ],
+    groupPolicy: 'none',
+    sameSubtree: [['_COMPUTE', '_FPGA']],
   };
 }
