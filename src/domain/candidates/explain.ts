@@ -117,6 +117,9 @@ class Scope {
   readonly ix: WorldIndex;
   private readonly members = new Map<number, WorldProvider[]>();
   private sharingInto: Map<number, WorldProvider[]> | null = null;
+  // Per group, once per explanation: each scans every aggregate's members, too much to redo per tree.
+  private readonly spreads = new Map<Group, ReturnType<typeof spreadAggregates>>();
+  private readonly eligibles = new Map<Group, ReturnType<typeof singleEligible>>();
 
   constructor(readonly world: World) {
     this.ix = new WorldIndex(world);
@@ -133,6 +136,18 @@ class Scope {
 
   tree(root: number): WorldProvider[] {
     return this.members.get(root) ?? [];
+  }
+
+  spread(g: Group): ReturnType<typeof spreadAggregates> {
+    let s = this.spreads.get(g);
+    if (!s) this.spreads.set(g, (s = spreadAggregates(this.ix, g)));
+    return s;
+  }
+
+  eligible(g: Group): ReturnType<typeof singleEligible> {
+    let e = this.eligibles.get(g);
+    if (!e) this.eligibles.set(g, (e = singleEligible(this.ix, g)));
+    return e;
   }
 
   /** Sharing providers of other trees that reach the tree rooted at `root`. */
@@ -281,7 +296,7 @@ function closestProvider(scope: Scope, g: Group, candidates: WorldProvider[], ro
   for (const [rc, amount] of g.resources) {
     if (!candidates.some((p) => p.stock.has(rc))) notOfferedHere.set(rc, notOffered(scope, g, rc, amount));
   }
-  const eligible = singleEligible(scope.ix, g);
+  const eligible = scope.eligible(g);
   let best: Reason[] | null = null;
   for (const p of candidates) {
     const problems: Reason[] = [];
@@ -299,7 +314,7 @@ function closestProvider(scope: Scope, g: Group, candidates: WorldProvider[], ro
 
 /** The unsuffixed group: per class, the first rule no provider gets past; then traits over the union. */
 function spreadReasons(scope: Scope, g: Group, root: number, candidates: WorldProvider[]): Reason[] {
-  const { members, admits } = spreadAggregates(scope.ix, g);
+  const { members, admits } = scope.spread(g);
   const rootProvider = scope.ix.provider(root);
   const reasons: Reason[] = [];
   const allowed = new Set<WorldProvider>();
