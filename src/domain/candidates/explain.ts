@@ -358,10 +358,11 @@ function changedFits(scope: Scope, req: CandidatesRequest, root: number, r: Reas
   if (!change) return false;
   // The tree, the trees of everything sharing into it and of anything the change brings in.
   const roots = new Set([root, ...scope.sharedInto(root).map((p) => p.rootId), ...change.alsoRoots]);
+  // Unsorted: only whether a candidate exists is asked, and that does not depend on order.
   const providers = new Map<number, WorldProvider>();
-  for (const rt of [...roots].sort((a, b) => a - b)) for (const p of scope.tree(rt)) providers.set(p.id, p);
+  for (const rt of roots) for (const p of scope.tree(rt)) providers.set(p.id, p);
   for (const p of change.providers) providers.set(p.id, p);
-  const ix = new WorldIndex({ providers: new Map([...providers].sort((a, b) => a[0] - b[0])), classIds: scope.world.classIds });
+  const ix = new WorldIndex({ providers, classIds: scope.world.classIds });
   if (!rootAllowed(req, ix.provider(root))) return false;
   const lists = anchorsServingAll(req.groups.map((g) => groupOptions(ix, g, (anchor) => anchor === root)));
   return lists.length > 0 && candidateAt(ix, req, lists[0]) !== null;
@@ -393,7 +394,10 @@ function changeFor(scope: Scope, root: number, r: Reason): { providers: WorldPro
     case 'NOT_IN_AGGREGATE': {
       if (!p) return null;
       const a = r.aggregates![0];
-      return { providers: [{ ...p, aggregates: new Set([...p.aggregates, a]) }], alsoRoots: (ix.byAggregate.get(a) ?? []).map((id) => ix.provider(id).rootId) };
+      // Only the aggregate's sharing providers can then serve the tree: bring in their trees, not
+      // every member's (on a flat cloud that would be most of the world, once per tree).
+      const sharing = (ix.byAggregate.get(a) ?? []).filter((id) => ix.sharing.has(id));
+      return { providers: [{ ...p, aggregates: new Set([...p.aggregates, a]) }], alsoRoots: sharing.map((id) => ix.provider(id).rootId) };
     }
     case 'IN_FORBIDDEN_AGGREGATE': {
       if (!p) return null;
