@@ -120,6 +120,8 @@ class Scope {
   // Per group, once per explanation: each scans every aggregate's members, too much to redo per tree.
   private readonly spreads = new Map<Group, ReturnType<typeof spreadAggregates>>();
   private readonly eligibles = new Map<Group, ReturnType<typeof singleEligible>>();
+  /** changedFits' verdicts by the changed tree's shape (shapeKey): a fleet of like hosts is verified once per kind of host. */
+  readonly verified = new Map<string, boolean>();
 
   constructor(readonly world: World) {
     this.ix = new WorldIndex(world);
@@ -358,14 +360,43 @@ function changedFits(scope: Scope, req: CandidatesRequest, root: number, r: Reas
   if (!change) return false;
   // The tree, the trees of everything sharing into it and of anything the change brings in.
   const roots = new Set([root, ...scope.sharedInto(root).map((p) => p.rootId), ...change.alsoRoots]);
+  // A tree alone (no inTree, which names a provider by uuid) is judged by its shape only.
+  const alone = roots.size === 1 && change.providers.every((p) => p.rootId === root) && req.groups.every((g) => g.inTree === null);
+  const key = alone ? shapeKey(scope.tree(root), change.providers) : null;
+  const known = key === null ? undefined : scope.verified.get(key);
+  if (known !== undefined) return known;
   // Unsorted: only whether a candidate exists is asked, and that does not depend on order.
   const providers = new Map<number, WorldProvider>();
   for (const rt of roots) for (const p of scope.tree(rt)) providers.set(p.id, p);
   for (const p of change.providers) providers.set(p.id, p);
   const ix = new WorldIndex({ providers, classIds: scope.world.classIds });
-  if (!rootAllowed(req, ix.provider(root))) return false;
-  const lists = anchorsServingAll(req.groups.map((g) => groupOptions(ix, g, (anchor) => anchor === root)));
-  return lists.length > 0 && candidateAt(ix, req, lists[0]) !== null;
+  let fitsNow = false;
+  if (rootAllowed(req, ix.provider(root))) {
+    const lists = anchorsServingAll(req.groups.map((g) => groupOptions(ix, g, (anchor) => anchor === root)));
+    fitsNow = lists.length > 0 && candidateAt(ix, req, lists[0]) !== null;
+  }
+  if (key !== null) scope.verified.set(key, fitsNow);
+  return fitsNow;
+}
+
+/**
+ * The changed tree up to provider ids: per member, in order, its parent's position, traits,
+ * aggregates and stock. Trees with one key are the same tree relabelled, and the search (ids aside)
+ * finds a candidate in both or in neither.
+ */
+function shapeKey(members: readonly WorldProvider[], changed: readonly WorldProvider[]): string {
+  // Sets and maps unsorted: like trees loaded alike list them alike (a miss only costs a search).
+  let key = '';
+  for (const m of members) {
+    const p = changed.find((c) => c.id === m.id) ?? m;
+    key += `${p.parentId === null ? -1 : members.findIndex((q) => q.id === p.parentId)}|`;
+    for (const t of p.traits) key += `${t},`;
+    key += '|';
+    for (const a of p.aggregates) key += `${a},`;
+    for (const [rc, st] of p.stock) key += `|${rc}:${st.total},${st.reserved},${st.minUnit},${st.maxUnit},${st.stepSize},${st.allocationRatio},${st.used}`;
+    key += '\n';
+  }
+  return key;
 }
 
 /** The changed providers that would lift `r` (copies: world providers are never changed), or null when no one change can. */
