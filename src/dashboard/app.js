@@ -14,7 +14,7 @@ const SAMPLES = 600;
 // Everything one tree row and the detail panel draw, for the whole tree in one request.
 const TREE_FIELDS = `fragment Tree on ResourceProvider {
   uuid
-  subtree { uuid name parentUuid depth provider { traits aggregates inventories { resourceClass total reserved capacity used } } }
+  subtree { uuid name parentUuid depth provider { traits aggregates inventories { resourceClass reserved capacity used } } }
 }`;
 
 const $ = (id) => document.getElementById(id);
@@ -80,11 +80,10 @@ function treeOf(node) {
     for (const t of p.traits) traits.add(t);
     for (const a of p.aggregates) aggregates.add(a);
     for (const i of p.inventories) {
-      const t = totals.get(i.resourceClass) ?? { capacity: 0, used: 0, reserved: 0, total: 0, free: 0 };
+      const t = totals.get(i.resourceClass) ?? { capacity: 0, used: 0, reserved: 0, free: 0 };
       t.capacity += i.capacity;
       t.used += i.used;
       t.reserved += i.reserved;
-      t.total += i.total;
       t.free += Math.max(0, i.capacity - i.used);
       totals.set(i.resourceClass, t);
     }
@@ -172,6 +171,7 @@ async function loadAll() {
   fillChoices();
   cursor = token;
   startFeed();
+  sample();
   // After the frame that shows them: what the big-cloud test times from navigation.
   requestAnimationFrame(() =>
     setTimeout(() => {
@@ -294,7 +294,8 @@ async function refresh() {
     order = order.filter((r) => trees.has(r));
     refilter();
     if (selected && !trees.has(selected)) selected = null;
-    drawDetail();
+    // The detail (its consumers are one more request) only when its tree changed.
+    if (selected === null || roots.includes(selected)) drawDetail();
     // For the tests and anyone timing the page: when the trees of a write were redrawn.
     requestAnimationFrame(() => {
       const at = performance.timeOrigin + performance.now();
@@ -407,15 +408,21 @@ function drawRows() {
   spacer.replaceChildren(...rows);
 }
 
+/** Used over time, scaled to the range it moved in (a few units on a big cloud still show). */
 function sparkline(values) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 160 18');
   svg.setAttribute('preserveAspectRatio', 'none');
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const title = document.createElementNS(ns, 'title');
+  title.textContent = values.length ? `used ${low}–${high} over the last ${values.length} s` : '';
   const line = document.createElementNS(ns, 'polyline');
   const n = values.length;
-  line.setAttribute('points', values.map((v, i) => `${n > 1 ? (160 * i) / (n - 1) : 0},${17 - 16 * v}`).join(' '));
-  svg.append(line);
+  const y = (v) => (high > low ? 17 - (16 * (v - low)) / (high - low) : 9);
+  line.setAttribute('points', values.map((v, i) => `${n > 1 ? (160 * i) / (n - 1) : 0},${y(v)}`).join(' '));
+  svg.append(title, line);
   return svg;
 }
 
@@ -438,7 +445,7 @@ function drawSummary() {
 }
 
 function sample() {
-  history.push(new Map([...cloud].map(([rc, c]) => [rc, c.capacity ? Math.min(1, c.used / c.capacity) : 0])));
+  history.push(new Map([...cloud].map(([rc, c]) => [rc, c.used])));
   if (history.length > SAMPLES) history.shift();
   drawSummary();
 }
@@ -524,17 +531,22 @@ async function drawDetail() {
           ),
     );
   });
+  // el() leaves out the parts that do not apply (null); replaceChildren would print them.
   box.replaceChildren(
-    el('h2', {}, t.name),
-    sharers.length
-      ? el(
-          'p',
-          {},
-          'Served by sharing providers: ',
-          sharers.map((p) => el('span', { class: 'tag sharing', 'data-sharer': p.uuid }, p.name)),
-        )
-      : null,
-    ...rows,
+    ...el(
+      'div',
+      {},
+      el('h2', {}, t.name),
+      sharers.length
+        ? el(
+            'p',
+            {},
+            'Served by sharing providers: ',
+            sharers.map((p) => el('span', { class: 'tag sharing', 'data-sharer': p.uuid }, p.name)),
+          )
+        : null,
+      rows,
+    ).childNodes,
   );
 }
 

@@ -56,22 +56,27 @@ export function initExplain({ gql, form, result, el }) {
     }
     const s = answer.summary;
     result.dataset.state = 'done';
+    // el() leaves out the parts that do not apply (null); replaceChildren would print them.
     result.replaceChildren(
-      el('p', { class: 'verdict-summary' }, `${answer.treesFitting} of ${answer.treesConsidered} trees fit.`),
-      s.bestChange ? el('p', { class: 'would' }, `Best single change: ${s.bestChange.message} (${s.bestChange.trees} more trees)`) : null,
-      s.reasons.length ? el('ul', { class: 'reason-counts' }, ...s.reasons.slice(0, 10).map((r) => el('li', {}, `${r.trees} × ${r.message}`))) : null,
-      s.largestFree.length ? el('p', {}, 'Largest free on one provider: ', s.largestFree.map((c) => `${c.resourceClass} ${c.free}`).join(', ')) : null,
-      ...answer.trees.map((t) =>
-        el(
-          'div',
-          { class: t.fits ? 'explanation fits' : 'explanation misses', 'data-root': t.rootUuid, 'data-fits': t.fits },
-          el('strong', {}, t.rootName),
-          ' ',
-          el('span', { class: 'verdict' }, t.fits ? 'fits' : 'does not fit'),
-          t.reasons.length ? el('ul', {}, ...t.reasons.map((r) => el('li', { 'data-kind': r.kind }, r.message))) : null,
-          t.wouldFitIf ? el('div', { class: 'would' }, `would fit if: ${t.wouldFitIf.message}`) : null,
+      ...el(
+        'div',
+        {},
+        el('p', { class: 'verdict-summary' }, `${answer.treesFitting} of ${answer.treesConsidered} trees fit.`),
+        s.bestChange ? el('p', { class: 'would' }, `Best single change: ${s.bestChange.message} (${s.bestChange.trees} more trees)`) : null,
+        s.reasons.length ? el('ul', { class: 'reason-counts' }, ...s.reasons.slice(0, 10).map((r) => el('li', {}, `${r.trees} × ${r.message}`))) : null,
+        s.largestFree.length ? el('p', {}, 'Largest free on one provider: ', s.largestFree.map((c) => `${c.resourceClass} ${c.free}`).join(', ')) : null,
+        answer.trees.map((t) =>
+          el(
+            'div',
+            { class: t.fits ? 'explanation fits' : 'explanation misses', 'data-root': t.rootUuid, 'data-fits': t.fits },
+            el('strong', {}, t.rootName),
+            ' ',
+            el('span', { class: 'verdict' }, t.fits ? 'fits' : 'does not fit'),
+            t.reasons.length ? el('ul', {}, ...t.reasons.map((r) => el('li', { 'data-kind': r.kind }, r.message))) : null,
+            t.wouldFitIf ? el('div', { class: 'would' }, `would fit if: ${t.wouldFitIf.message}`) : null,
+          ),
         ),
-      ),
+      ).childNodes,
     );
   });
 }
