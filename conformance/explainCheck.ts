@@ -5,8 +5,8 @@
 // Pure (no database): the tests and scripts/explain-fuzz.ts share it.
 import { type CandidateRequest, canonicalCandidate, type Topology } from './model.ts';
 
-export const EXPLAIN_QUERY = `query($request: AllocationCandidatesInput!, $limit: Int) {
-  explainAllocationCandidates(request: $request, limit: $limit) {
+export const EXPLAIN_QUERY = `query($request: AllocationCandidatesInput!, $limit: Int, $providerUuids: [String!]) {
+  explainAllocationCandidates(request: $request, limit: $limit, providerUuids: $providerUuids) {
     treesConsidered treesFitting
     trees { rootUuid rootName fits
       reasons { kind group providerUuid providerName resourceClass traits aggregates requested free capacity used shortBy message }

@@ -303,8 +303,10 @@ function spreadReasons(scope: Scope, g: Group, root: number, candidates: WorldPr
   const rootProvider = scope.ix.provider(root);
   const reasons: Reason[] = [];
   const allowed = new Set<WorldProvider>();
+  const offeringAny = new Set<WorldProvider>();
   for (const [rc, amount] of g.resources) {
     const offering = candidates.filter((p) => p.stock.has(rc));
+    for (const p of offering) offeringAny.add(p);
     if (!offering.length) {
       reasons.push(notOffered(scope, g, rc, amount));
       continue;
@@ -324,15 +326,17 @@ function spreadReasons(scope: Scope, g: Group, root: number, candidates: WorldPr
     }
     for (const p of ok) allowed.add(p);
   }
-  if (reasons.length) return reasons;
+  // Traits are judged on the union of the chosen providers: of those allowed, or (when a class
+  // already rules the tree out) of every provider offering a requested class, so both are told.
+  const pool = [...(reasons.length ? offeringAny : allowed)];
   const union = new Set<string>();
-  for (const p of allowed) for (const t of p.traits) union.add(t);
+  for (const p of pool) for (const t of p.traits) union.add(t);
   const traits = traitReasons(g, union, null);
-  if (traits.length) {
-    // A forbidden trait is on some providers only: name the first.
-    for (const r of traits) if (r.kind === 'TRAIT_FORBIDDEN') r.provider = [...allowed].find((p) => r.traits!.some((t) => p.traits.has(t)))?.id ?? null;
-    return traits;
+  for (const r of traits) {
+    // A forbidden trait: the first provider that has it. A missing one: a provider that serves (the change would go there).
+    r.provider = (r.kind === 'TRAIT_FORBIDDEN' ? pool.find((p) => r.traits!.some((t) => p.traits.has(t))) : pool[0])?.id ?? null;
   }
+  if (reasons.length || traits.length) return [...reasons, ...traits];
   // Each required trait is somewhere, but no one choice of providers has them all.
   return [reason('TRAIT_MISSING', g.suffix, { traits: g.required.flatMap((s) => [...s]) })];
 }
