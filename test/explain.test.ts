@@ -73,7 +73,7 @@ describe('reasons, one rule at a time', () => {
     const e = await explain({ providers: [host(1, 'cn1'), host(2, 'gpu', { inventories: { VGPU: 2 } })] }, { groups: [{ resources: { VGPU: 1 } }] });
     expect(tree(e, 'gpu').fits).toBe(true);
     expect(tree(e, 'cn1').reasons).toEqual([expect.objectContaining({ kind: 'CLASS_NOT_OFFERED', resourceClass: 'VGPU', providerUuid: null })]);
-    expect(e.summary.reasons[0].message).toBe('1 tree offer no VGPU');
+    expect(e.summary.reasons[0].message).toBe('1 tree offers no VGPU');
   });
 
   it('required, forbidden and any-of traits, with the trait that would make it fit', async () => {
