@@ -222,3 +222,23 @@ describe('summary and scope', () => {
     expect(code(await ask({}, vcpu(1, { required: ['CUSTOM_NOT_A_TRAIT'] })))).toBe('BAD_VALUE');
   });
 });
+
+describe('without the world cache', () => {
+  it('reads every tree from the database and explains alike', async () => {
+    const direct = await Ours.open({ PLACEMENT_MAX_CANDIDATES: '-1', PLACEMENT_WORLD_CACHE: 'off' });
+    try {
+      const topology: Topology = { providers: [host(1, 'small', { inventories: { VCPU: 2 } }), host(2, 'big')] };
+      await direct.load(topology);
+      const r = await direct.gql(EXPLAIN_QUERY, { request: candidatesInput(vcpu(4), false) });
+      expect(r.errors).toBeUndefined();
+      const e = r.data.explainAllocationCandidates;
+      expect(e.trees.map((t: any) => [t.rootName, t.fits, t.wouldFitIf?.message ?? null])).toEqual([
+        ['big', true, null],
+        ['small', false, 'fits if the VCPU capacity of small were 2 higher'],
+      ]);
+      expect(e.trees[1].reasons).toEqual([expect.objectContaining({ kind: 'CAPACITY_SHORT', requested: 4, free: 2, shortBy: 2 })]);
+    } finally {
+      await direct.close();
+    }
+  });
+});

@@ -67,7 +67,8 @@ export function changeMessage(r: Reason, nameOf: NameOf): string {
   const who = r.provider === null ? 'the root' : nameOf(r.provider);
   switch (r.kind) {
     case 'CAPACITY_SHORT':
-      return `fits if ${shortBy(r)} more ${r.resourceClass} were free on ${who}`;
+      // Freeing can give back only what is used; beyond that the capacity itself is short.
+      return r.stock!.used >= shortBy(r)! ? `fits if ${shortBy(r)} more ${r.resourceClass} were free on ${who}` : `fits if the ${r.resourceClass} capacity of ${who} were ${shortBy(r)} higher`;
     case 'TRAIT_MISSING':
     case 'ANY_OF_TRAITS_MISSING':
     case 'ROOT_TRAIT_MISSING':
