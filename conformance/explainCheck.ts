@@ -81,12 +81,11 @@ export function checkExplanation(t: Topology, request: CandidateRequest, explana
   }
   // Every candidate is built around a tree explained as fitting.
   for (const c of candidates) {
-    let homes: Set<string> | null = null;
-    for (const a of c.allocations) {
-      const r = reach.get(a.providerUuid) ?? new Set<string>();
-      homes = homes === null ? new Set(r) : new Set([...homes].filter((h) => r.has(h)));
-    }
-    if (![...(homes ?? [])].some((h) => fitting.has(h))) problems.push(`${label}: candidate ${canonical(c)} is built around no tree explained as fitting`);
+    // The trees every provider of the candidate can serve.
+    const homes = c.allocations
+      .map((a: { providerUuid: string }) => reach.get(a.providerUuid) ?? new Set<string>())
+      .reduce((a: Set<string>, b: Set<string>) => new Set([...a].filter((h) => b.has(h))));
+    if (![...homes].some((h) => fitting.has(h))) problems.push(`${label}: candidate ${canonical(c)} is built around no tree explained as fitting`);
   }
   return { problems, fitting: fitting.size, excluded: roots.length - fitting.size };
 }
