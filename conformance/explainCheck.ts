@@ -82,9 +82,9 @@ export function checkExplanation(t: Topology, request: CandidateRequest, explana
   // Every candidate is built around a tree explained as fitting.
   for (const c of candidates) {
     // The trees every provider of the candidate can serve.
-    const homes = c.allocations
-      .map((a: { providerUuid: string }) => reach.get(a.providerUuid) ?? new Set<string>())
-      .reduce((a: Set<string>, b: Set<string>) => new Set([...a].filter((h) => b.has(h))));
+    const [first, ...rest] = c.allocations.map((a: { providerUuid: string }) => reach.get(a.providerUuid) ?? new Set<string>());
+    const homes = new Set<string>(first);
+    for (const r of rest) for (const h of homes) if (!r.has(h)) homes.delete(h);
     if (![...homes].some((h) => fitting.has(h))) problems.push(`${label}: candidate ${canonical(c)} is built around no tree explained as fitting`);
   }
   return { problems, fitting: fitting.size, excluded: roots.length - fitting.size };
