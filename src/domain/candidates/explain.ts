@@ -153,9 +153,9 @@ class Scope {
   }
 }
 
-/** The search's options for every group, anchored anywhere, and the trees each group can serve. */
-function plan(ix: WorldIndex, req: CandidatesRequest) {
-  const optionsByGroup: Option[][] = req.groups.map((g) => groupOptions(ix, g, () => true));
+/** The search's options for every group, anchored in any of `roots` (null: anywhere), and the trees each group can serve. */
+function plan(ix: WorldIndex, req: CandidatesRequest, roots: ReadonlySet<number> | null) {
+  const optionsByGroup: Option[][] = req.groups.map((g) => groupOptions(ix, g, roots ? (r) => roots.has(r) : () => true));
   const servedBy = optionsByGroup.map((options) => new Set(options.map((o) => o.anchor)));
   const lists = new Map(anchorsServingAll(optionsByGroup).map((l) => [l[0][0].anchor, l]));
   return { servedBy, lists };
@@ -171,8 +171,9 @@ function candidateAt(ix: WorldIndex, req: CandidatesRequest, lists: Option[][] |
 export function explainCandidates(world: World, req: CandidatesRequest, onlyRoots?: readonly number[]): Explanation {
   const scope = new Scope(world);
   const { ix } = scope;
-  const { servedBy, lists } = plan(ix, req);
   const roots = onlyRoots ? [...new Set(onlyRoots)].filter((r) => scope.tree(r).length) : scope.roots();
+  // Options are anchored tree by tree, so judging some trees needs only their options.
+  const { servedBy, lists } = plan(ix, req, onlyRoots ? new Set(roots) : null);
 
   const trees: TreeVerdict[] = roots.map((root) => {
     const rootOk = rootAllowed(req, ix.provider(root));
