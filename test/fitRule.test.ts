@@ -3,7 +3,7 @@
 // the database use. Over a table of edge cases, both must answer alike on the real database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitsSql } from '../src/db/fitSql.ts';
-import { fits, type InventoryValues } from '../src/domain/inventory.ts';
+import { fitProblems, fits, type InventoryValues } from '../src/domain/inventory.ts';
 import { type Harness, newConsumer, setup, u } from './helpers.ts';
 
 const DEFAULTS: InventoryValues = { total: 10, reserved: 0, minUnit: 1, maxUnit: 2147483647, stepSize: 1, allocationRatio: 1 };
@@ -52,6 +52,15 @@ describe('the fit rule in TypeScript and in SQL', () => {
       const bySql = rows.map((r) => r.uuid);
       const byTs = CASES.flatMap((c, n) => (fits({ ...DEFAULTS, ...c.inv }, c.used, amount) ? [u(n + 1)] : []));
       expect(bySql, `amount ${amount}`).toEqual(byTs);
+    }
+  });
+
+  it('explains a miss exactly when the rule says no (fitProblems, used by explain)', () => {
+    for (const c of CASES) {
+      for (const amount of AMOUNTS) {
+        const inv = { ...DEFAULTS, ...c.inv };
+        expect(fitProblems(inv, c.used, amount).length === 0, JSON.stringify({ c, amount })).toBe(fits(inv, c.used, amount));
+      }
     }
   });
 

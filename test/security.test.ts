@@ -85,6 +85,7 @@ const QUERY_VARIANTS: Record<QueryName, Variant[]> = {
   trait: [{ name: 'custom', args: () => 'name: "CUSTOM_FAST"' }],
   traits: [{ name: 'all', args: () => '' }],
   allocationCandidates: [{ name: 'one VCPU', args: () => 'request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}]}]}' }],
+  explainAllocationCandidates: [{ name: 'one VCPU', args: () => 'request: {groups: [{resources: [{resourceClass: "VCPU", amount: 1}]}]}' }],
   node: [
     { name: 'provider', args: () => `id: "${ids.provider}"` },
     { name: 'own consumer', args: () => `id: "${ids.own}"`, owner: 'own' },

@@ -26,6 +26,7 @@ export const TYPE_ACCESS = {
   Usage: 'reader',
   ProviderAllocation: 'reader',
   AllocationCandidates: 'reader',
+  CandidatesExplanation: 'reader',
   ResourceClass: 'reader',
   Trait: 'reader',
   /** A consumer of another project is, to a project-reader, as missing (null), not refused: that would tell it exists. */
@@ -52,6 +53,11 @@ export const VALUE_TYPES = [
   'ChangeEvent',
   'SubtreeResource',
   'ProviderTreeNode',
+  'TreeExplanation',
+  'ExclusionReason',
+  'ExplanationSummary',
+  'ReasonCount',
+  'ClassFree',
   /** An error code and its meaning: documentation, no data. */
   'ErrorCodeInfo',
 ] as const;
@@ -64,6 +70,7 @@ export const QUERY_ACCESS = {
   trait: 'reader',
   traits: 'reader',
   allocationCandidates: 'reader',
+  explainAllocationCandidates: 'reader',
   node: 'reader',
   nodes: 'reader',
   /** Anyone may ask; the answer is null for a consumer the caller may not read (Consumer above). */

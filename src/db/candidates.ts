@@ -162,3 +162,15 @@ async function classNames(db: Tx, ids: number[], known: ReadonlyMap<string, numb
   }
   return out;
 }
+
+/** Every tree, for a request that judges them all (an explanation), when no world cache holds them. */
+export async function loadWholeWorld(db: Tx, req: CandidatesRequest, dialect: Dialect): Promise<World> {
+  const rcIds = await checkNames(db, req);
+  return { providers: new Map((await readProviders(db, dialect, null, rcIds)).map((p) => [p.id, p])), classIds: rcIds };
+}
+
+/** Uuid and name of providers by id (an explanation names the ones it mentions). */
+export async function providerNames(db: Tx, ids: readonly number[]): Promise<Map<number, { uuid: string; name: string }>> {
+  const rows = await chunked(ids, (chunk) => db.$queryRaw<{ id: number; uuid: string; name: string }[]>`SELECT id, uuid, name FROM resource_providers WHERE id IN (${P.join(chunk)})`);
+  return new Map(rows.map((r) => [Number(r.id), { uuid: r.uuid, name: r.name }]));
+}

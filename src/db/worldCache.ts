@@ -64,13 +64,24 @@ export class WorldCache {
 
   /** The trees a request can use (see selectWorld), from the world as last refreshed: call after fresh(). */
   world(req: CandidatesRequest, maxRoots?: number, start?: number): World & { truncated: boolean } {
+    this.assertNamesKnown(req);
+    this.trees ??= indexTrees(this.providers);
+    return selectWorld(this.providers, this.trees, req, this.classes, maxRoots, start);
+  }
+
+  /** Every tree, for a request that judges them all (an explanation): call after fresh(). */
+  everything(req: CandidatesRequest): World {
+    this.assertNamesKnown(req);
+    this.trees ??= indexTrees(this.providers);
+    return { providers: this.providers, classIds: this.classes, aggregateMembers: this.trees.byAggregate };
+  }
+
+  private assertNamesKnown(req: CandidatesRequest): void {
     assertNamesKnown(
       req,
       (c) => this.classes.has(c),
       (t) => this.traits.has(t),
     );
-    this.trees ??= indexTrees(this.providers);
-    return selectWorld(this.providers, this.trees, req, this.classes, maxRoots, start);
   }
 
   /** The last change-log position applied; null before the first load (metrics read it). */

@@ -65,11 +65,14 @@ export function capacity(inv: Pick<InventoryValues, 'total' | 'reserved' | 'allo
   return Math.floor((inv.total - inv.reserved) * inv.allocationRatio);
 }
 
+/** Why an amount does not fit an inventory: the capacity, or one of the unit rules. */
+export type FitProblem = 'capacity' | 'min_unit' | 'max_unit' | 'step_size';
+
 /** The unit rules an amount obeys: min_unit, max_unit, step_size. Checked and described from this one list. */
-const UNIT_RULES: readonly { holds: (inv: InventoryValues, amount: number) => boolean; problem: (inv: InventoryValues) => string }[] = [
-  { holds: (inv, n) => n >= inv.minUnit, problem: (inv) => `below min_unit ${inv.minUnit}` },
-  { holds: (inv, n) => n <= inv.maxUnit, problem: (inv) => `above max_unit ${inv.maxUnit}` },
-  { holds: (inv, n) => n % inv.stepSize === 0, problem: (inv) => `not a multiple of step_size ${inv.stepSize}` },
+const UNIT_RULES: readonly { rule: FitProblem; holds: (inv: InventoryValues, amount: number) => boolean; problem: (inv: InventoryValues) => string }[] = [
+  { rule: 'min_unit', holds: (inv, n) => n >= inv.minUnit, problem: (inv) => `below min_unit ${inv.minUnit}` },
+  { rule: 'max_unit', holds: (inv, n) => n <= inv.maxUnit, problem: (inv) => `above max_unit ${inv.maxUnit}` },
+  { rule: 'step_size', holds: (inv, n) => n % inv.stepSize === 0, problem: (inv) => `not a multiple of step_size ${inv.stepSize}` },
 ];
 
 /** Whether `amount` obeys min_unit, max_unit and step_size. */
@@ -89,6 +92,13 @@ export function hasRoom(inv: Pick<InventoryValues, 'total' | 'reserved' | 'alloc
  */
 export function fits(inv: InventoryValues, used: number, amount: number): boolean {
   return hasRoom(inv, used, amount) && unitsAllow(inv, amount);
+}
+
+/** Every rule of `fits` that `amount` breaks (none: it fits), for explanations. */
+export function fitProblems(inv: InventoryValues, used: number, amount: number): FitProblem[] {
+  const problems: FitProblem[] = hasRoom(inv, used, amount) ? [] : ['capacity'];
+  for (const rule of UNIT_RULES) if (!rule.holds(inv, amount)) problems.push(rule.rule);
+  return problems;
 }
 
 /** Throws CONSTRAINTS_VIOLATED when `amount` breaks min_unit, max_unit or step_size. */

@@ -10,6 +10,7 @@ import './types/resourceClass.ts';
 import './types/trait.ts';
 import './types/consumer.ts';
 import './types/candidates.ts';
+import './types/explain.ts';
 import './types/changeToken.ts';
 import './types/changes.ts';
 

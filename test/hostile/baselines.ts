@@ -75,6 +75,7 @@ const page = { first: 10, after: cursor(1), last: 10, before: cursor(9999) };
 
 export const baselines: Record<string, Record<string, unknown>> = {
   'Query.allocationCandidates': { request: candidates },
+  'Query.explainAllocationCandidates': { request: candidates },
   'Query.changeToken': {},
   'Query.consumer': { uuid: CONSUMER },
   'Query.errorCodes': {},

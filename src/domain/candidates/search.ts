@@ -50,7 +50,7 @@ function part(ix: WorldIndex, rp: number, rc: string, amount: number): Part {
 }
 
 /** One way to satisfy one group, within the tree rooted at `anchor`. */
-interface Option {
+export interface Option {
   anchor: number;
   parts: Part[];
   providers: number[];
@@ -68,7 +68,7 @@ export function searchCandidates(world: World, req: CandidatesRequest, opts: Sea
 
   const optionsByGroup: Option[][] = [];
   for (const g of req.groups) {
-    const options = g.suffix === '' ? spreadOptions(ix, g, anchorOk) : singleOptions(ix, g, anchorOk);
+    const options = groupOptions(ix, g, anchorOk);
     if (!options.length) return EMPTY;
     optionsByGroup.push(options);
   }
@@ -83,7 +83,7 @@ export function searchCandidates(world: World, req: CandidatesRequest, opts: Sea
   const seen = new Set<string>();
   // Equal candidates under two anchors only arise through sharing providers; skip the bookkeeping otherwise.
   const mayRepeat = optionsByGroup.some((options) => options.some((o) => o.providers.some((rp) => ix.sharing.has(rp))));
-  const generators = anchorsServingAll(optionsByGroup).map((lists) => (lists.length === 1 ? single(req, lists[0]) : new Combinations(ix, req, lists)));
+  const generators = anchorsServingAll(optionsByGroup).map((lists) => candidatesAt(ix, req, lists));
   for (const c of opts.strategy === 'breadth-first' ? roundRobin(generators) : chain(generators)) {
     if (mayRepeat) {
       const key = candidateKey(c);
@@ -104,19 +104,28 @@ export function searchCandidates(world: World, req: CandidatesRequest, opts: Sea
   return { candidates: kept, summaries };
 }
 
+/** Whether a root has every root-required trait and no root-forbidden one. */
+export function rootAllowed(req: CandidatesRequest, root: WorldProvider): boolean {
+  for (const t of req.rootRequired) if (!root.traits.has(t)) return false;
+  for (const t of req.rootForbidden) if (root.traits.has(t)) return false;
+  return true;
+}
+
 /** Roots allowed by root required/forbidden traits; null when the request sets none. */
 function rootsWithTraits(ix: WorldIndex, req: CandidatesRequest): Set<number> | null {
   if (!req.rootRequired.size && !req.rootForbidden.size) return null;
   const roots = new Set<number>();
-  for (const p of ix.world.providers.values()) {
-    if (p.parentId !== null) continue;
-    if ([...req.rootRequired].every((t) => p.traits.has(t)) && ![...req.rootForbidden].some((t) => p.traits.has(t))) roots.add(p.id);
-  }
+  for (const p of ix.world.providers.values()) if (p.parentId === null && rootAllowed(req, p)) roots.add(p.id);
   return roots;
 }
 
+/** Every way to satisfy one group, each anchored to a tree `anchorOk` admits. */
+export function groupOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean): Option[] {
+  return g.suffix === '' ? spreadOptions(ix, g, anchorOk) : singleOptions(ix, g, anchorOk);
+}
+
 /** Providers that have capacity for `amount` of `rc` (in the group's tree, if it names one). */
-function providersWith(ix: WorldIndex, rc: string, amount: number, treeRoot: number | null): WorldProvider[] {
+export function providersWith(ix: WorldIndex, rc: string, amount: number, treeRoot: number | null): WorldProvider[] {
   const out: WorldProvider[] = [];
   for (const p of ix.world.providers.values()) {
     if (treeRoot !== null && p.rootId !== treeRoot) continue;
@@ -127,16 +136,27 @@ function providersWith(ix: WorldIndex, rc: string, amount: number, treeRoot: num
 }
 
 /** The root of the group's in-tree provider: undefined when the group names none, null when it is unknown. */
-function treeRootOf(ix: WorldIndex, g: Group): number | null | undefined {
+export function treeRootOf(ix: WorldIndex, g: Group): number | null | undefined {
   if (g.inTree === null) return undefined;
   return ix.byUuid.get(g.inTree)?.rootId ?? null;
 }
 
 /** Trait test for one provider, with the group's sets turned into arrays once. */
-function traitTest(g: Group): (traits: ReadonlySet<string>) => boolean {
+export function traitTest(g: Group): (traits: ReadonlySet<string>) => boolean {
   const required = g.required.map((any) => [...any]);
   const forbidden = [...g.forbidden];
   return (traits) => required.every((any) => any.some((t) => traits.has(t))) && !forbidden.some((t) => traits.has(t));
+}
+
+/**
+ * The unsuffixed group's aggregate rule: a provider serves the tree rooted at `root` when it or
+ * that root is in every memberOf set, and neither is in a forbidden aggregate. (A sharing provider
+ * must, besides, be a member itself: spreadOptions.)
+ */
+export function spreadAggregates(ix: WorldIndex, g: Group): { members: Set<number> | null; admits: (rp: number, root: number) => boolean } {
+  const members = g.memberOf.length ? ix.inAggregates(g.memberOf) : null;
+  const banned = ix.inAnyAggregate(g.forbiddenAggregates);
+  return { members, admits: (rp, root) => (!members || members.has(rp) || members.has(root)) && !banned.has(rp) && !banned.has(root) };
 }
 
 /**
@@ -147,15 +167,14 @@ function traitTest(g: Group): (traits: ReadonlySet<string>) => boolean {
 function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean): Option[] {
   const treeRoot = treeRootOf(ix, g);
   if (treeRoot === null) return [];
-  const members = g.memberOf.length ? ix.inAggregates(g.memberOf) : null;
+  const { members, admits } = spreadAggregates(ix, g);
   if (members && !members.size) return [];
-  const banned = ix.inAnyAggregate(g.forbiddenAggregates);
 
   // Per class, per tree root, the providers that can serve it there (in order found, each once).
   // The hot part of most searches: plain arrays and loops, one pass per provider.
   const byClass = new Map<string, Map<number, number[]>>();
   let trees = null as Set<number> | null;
-  const allowed = (rp: number, root: number) => anchorOk(root) && (!members || members.has(rp) || members.has(root)) && !banned.has(rp) && !banned.has(root);
+  const allowed = (rp: number, root: number) => anchorOk(root) && admits(rp, root);
   for (const [rc, amount] of g.resources) {
     const found = providersWith(ix, rc, amount, treeRoot ?? null);
     if (!found.length) return [];
@@ -206,6 +225,14 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
   return options;
 }
 
+/** A named group's provider rule besides capacity: its own traits and aggregates. */
+export function singleEligible(ix: WorldIndex, g: Group): (p: WorldProvider) => boolean {
+  const candidates = g.memberOf.length ? ix.inAggregates(g.memberOf) : null;
+  const banned = ix.inAnyAggregate(g.forbiddenAggregates);
+  const traitsOk = traitTest(g);
+  return (p) => traitsOk(p.traits) && !banned.has(p.id) && (!candidates || candidates.has(p.id));
+}
+
 /**
  * A named group: all its resources from one provider that itself has the required traits and
  * aggregates. A sharing provider serves its own tree and every tree it is anchored to.
@@ -213,14 +240,8 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
 function singleOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean): Option[] {
   const treeRoot = treeRootOf(ix, g);
   if (treeRoot === null) return [];
-  let candidates: Set<number> | null = null;
-  if (g.memberOf.length) {
-    candidates = ix.inAggregates(g.memberOf);
-    if (!candidates.size) return [];
-  }
-  const banned = ix.inAnyAggregate(g.forbiddenAggregates);
-  const traitsOk = traitTest(g);
-  const eligible = (p: WorldProvider) => traitsOk(p.traits) && !banned.has(p.id) && (!candidates || candidates.has(p.id));
+  if (g.memberOf.length && !ix.inAggregates(g.memberOf).size) return [];
+  const eligible = singleEligible(ix, g);
 
   let chosen: WorldProvider[];
   if (g.resources.size === 0) {
@@ -250,7 +271,7 @@ function singleOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
 }
 
 /** Per anchor served by every group: each group's options there, in request order. */
-function anchorsServingAll(optionsByGroup: Option[][]): Option[][][] {
+export function anchorsServingAll(optionsByGroup: Option[][]): Option[][][] {
   const byAnchor = new Map<number, Option[][]>();
   optionsByGroup.forEach((options, i) => {
     for (const o of options) {
@@ -260,6 +281,18 @@ function anchorsServingAll(optionsByGroup: Option[][]): Option[][][] {
     }
   });
   return [...byAnchor.values()].filter((lists) => lists.every((l) => l.length));
+}
+
+/** Checks a combination may skip, to find out which one rules a tree out (explain.ts); the search skips none. */
+export interface Relaxed {
+  isolate?: boolean;
+  sameSubtree?: boolean;
+  capacity?: boolean;
+}
+
+/** The candidates built around one anchor from each group's options there, lazily. */
+export function candidatesAt(ix: WorldIndex, req: CandidatesRequest, lists: Option[][], relaxed: Relaxed = {}): Iterator<Candidate> {
+  return lists.length === 1 ? single(req, lists[0]) : new Combinations(ix, req, lists, relaxed);
 }
 
 /** One group: each option already fits (one amount per provider and class), so it is a candidate as it is. */
@@ -283,14 +316,20 @@ class Combinations implements Iterator<Candidate> {
   private readonly isolate: boolean;
   private level = 0;
 
+  private readonly checkSubtree: boolean;
+  private readonly checkCapacity: boolean;
+
   constructor(
     private readonly ix: WorldIndex,
     private readonly req: CandidatesRequest,
     private readonly lists: Option[][],
+    relaxed: Relaxed,
   ) {
     this.at = lists.map(() => -1);
     this.applied = lists.map(() => false);
-    this.isolate = req.groupPolicy === 'isolate';
+    this.isolate = req.groupPolicy === 'isolate' && !relaxed.isolate;
+    this.checkSubtree = !relaxed.sameSubtree;
+    this.checkCapacity = !relaxed.capacity;
   }
 
   [Symbol.iterator]() {
@@ -315,7 +354,7 @@ class Combinations implements Iterator<Candidate> {
       if (isolate && o.single) isolated.add(o.providers[0]);
       if (!this.take(o, 1)) continue; // released at the top of the next round
       if (level < last) this.level++;
-      else if (sameSubtreeHolds(this.ix, this.req, picked)) return { done: false, value: consolidate(this.req, picked) };
+      else if (!this.checkSubtree || sameSubtreeHolds(this.ix, this.req, picked)) return { done: false, value: consolidate(this.req, picked) };
     }
     return { done: true, value: undefined };
   }
@@ -326,7 +365,7 @@ class Combinations implements Iterator<Candidate> {
     for (const part of o.parts) {
       const sum = (this.sums.get(part.key) ?? 0) + sign * part.amount;
       this.sums.set(part.key, sum);
-      if (sign === 1 && (!hasRoom(part.stock, part.stock.used, sum) || sum > part.stock.maxUnit)) ok = false;
+      if (sign === 1 && this.checkCapacity && (!hasRoom(part.stock, part.stock.used, sum) || sum > part.stock.maxUnit)) ok = false;
     }
     return ok;
   }

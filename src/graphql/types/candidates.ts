@@ -39,7 +39,7 @@ const RequestGroupInput = builder.inputType('RequestGroupInput', {
   }),
 });
 
-const CandidatesRequestInput = builder.inputType('AllocationCandidatesInput', {
+export const CandidatesRequestInput = builder.inputType('AllocationCandidatesInput', {
   description: 'What a workload needs: request groups and the rules that tie them together.',
   fields: (t) => ({
     groups: t.field({ type: [RequestGroupInput], description: 'The request groups; suffixes are unique.' }),
@@ -57,7 +57,7 @@ const CandidatesRequestInput = builder.inputType('AllocationCandidatesInput', {
 });
 
 /** The request with each group's inTree given as a uuid (a global id is decoded). */
-const withTreeUuids = (request: CandidatesInput, at: string): CandidatesInput => ({
+export const withTreeUuids = (request: CandidatesInput, at: string): CandidatesInput => ({
   ...request,
   groups: request.groups.map((g, i) => ({ ...g, inTree: uuidOf(g.inTree, 'ResourceProvider', `${at}.groups[${i}].inTree`) })),
 });
@@ -78,7 +78,7 @@ const GroupMapping = builder.simpleObject('GroupMapping', {
   }),
 });
 
-const AllocationRequest = builder.simpleObject('AllocationRequest', {
+export const AllocationRequest = builder.simpleObject('AllocationRequest', {
   description: 'One allocation candidate: pass `allocations` to setAllocations to claim it.',
   fields: (t) => ({
     allocations: t.field({ type: [CandidateAllocation], description: 'Per provider, the amounts to claim.' }),
