@@ -15,7 +15,6 @@ import { flat } from '../scripts/bench/workloads.ts';
 import { type App, createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
-import { schema } from '../src/graphql/schema.ts';
 import { launchBrowser, needBrowser } from './browser.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { newConsumer, u } from './helpers.ts';
@@ -23,8 +22,6 @@ import { newConsumer, u } from './helpers.ts';
 const ROOT = new URL('..', import.meta.url).pathname;
 const SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const AGG = u(900);
-// The lead enables the explain form's test by merging Query.explainAllocationCandidates (issue 15).
-const schemaHasExplain = Boolean(schema.getQueryType()?.getFields().explainAllocationCandidates);
 
 /** A server on a port of its own, which a test may stop (cutting every stream) and start again on that port. */
 interface Served {
@@ -335,24 +332,7 @@ describe('the dashboard page', () => {
     }
   });
 
-  // Until Query.explainAllocationCandidates is merged (issue 15): the form says so instead of failing.
-  it.skipIf(schemaHasExplain)('"Why not?" says so on a server without the explain query', async (ctx) => {
-    needBrowser(ctx, 'dashboard');
-    const { browser, close } = await launchBrowser();
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${srv.origin}/dashboard`);
-      await page.click('#tabs button[data-tab="explain"]');
-      await page.fill('#x-resources', 'VCPU:6');
-      await page.click('#explain-form button[type="submit"]');
-      await page.waitForSelector('#explain-result[data-state="error"]');
-      expect(await page.textContent('#explain-result')).toContain('no explain query');
-    } finally {
-      await close();
-    }
-  });
-
-  it.skipIf(!schemaHasExplain)('"Why not?" shows, per tree, whether it fits and the reasons the explain query gives', async (ctx) => {
+  it('"Why not?" shows, per tree, whether it fits and the reasons the explain query gives', async (ctx) => {
     needBrowser(ctx, 'dashboard');
     const { browser, close } = await launchBrowser();
     try {

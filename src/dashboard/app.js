@@ -409,7 +409,8 @@ function drawRows() {
 }
 
 /** Used over time, scaled to the range it moved in (a few units on a big cloud still show). */
-function sparkline(values) {
+function sparkline(samples) {
+  const values = samples.length === 1 ? [samples[0], samples[0]] : samples;
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 160 18');
@@ -417,7 +418,7 @@ function sparkline(values) {
   const low = Math.min(...values);
   const high = Math.max(...values);
   const title = document.createElementNS(ns, 'title');
-  title.textContent = values.length ? `used ${low}–${high} over the last ${values.length} s` : '';
+  title.textContent = samples.length ? `used ${low}–${high} over the last ${samples.length} s` : '';
   const line = document.createElementNS(ns, 'polyline');
   const n = values.length;
   const y = (v) => (high > low ? 17 - (16 * (v - low)) / (high - low) : 9);

@@ -6,7 +6,7 @@ const EXPLAIN = `query Explain($request: AllocationCandidatesInput!, $limit: Int
     treesConsidered
     treesFitting
     trees { rootUuid rootName fits reasons { kind message providerUuid resourceClass } wouldFitIf { kind message } }
-    summary { fitting reasons { kind message trees } bestChange { kind message trees } largestFree { resourceClass free providerUuid } }
+    summary { fitting reasons { kind message trees } bestChange { kind message trees } largestFree { resourceClass free providerUuid providerName } }
   }
 }`;
 
@@ -62,9 +62,9 @@ export function initExplain({ gql, form, result, el }) {
         'div',
         {},
         el('p', { class: 'verdict-summary' }, `${answer.treesFitting} of ${answer.treesConsidered} trees fit.`),
-        s.bestChange ? el('p', { class: 'would' }, `Best single change: ${s.bestChange.message} (${s.bestChange.trees} more trees)`) : null,
-        s.reasons.length ? el('ul', { class: 'reason-counts' }, ...s.reasons.slice(0, 10).map((r) => el('li', {}, `${r.trees} × ${r.message}`))) : null,
-        s.largestFree.length ? el('p', {}, 'Largest free on one provider: ', s.largestFree.map((c) => `${c.resourceClass} ${c.free}`).join(', ')) : null,
+        s.bestChange ? el('p', { class: 'would' }, `Best single change: ${s.bestChange.message}`) : null,
+        s.reasons.length ? el('ul', { class: 'reason-counts' }, ...s.reasons.slice(0, 10).map((r) => el('li', {}, r.message))) : null,
+        s.largestFree.length ? el('p', {}, 'Largest free on one provider: ', s.largestFree.map((c) => `${c.resourceClass} ${c.free} (${c.providerName})`).join(', ')) : null,
         answer.trees.map((t) =>
           el(
             'div',
@@ -73,7 +73,7 @@ export function initExplain({ gql, form, result, el }) {
             ' ',
             el('span', { class: 'verdict' }, t.fits ? 'fits' : 'does not fit'),
             t.reasons.length ? el('ul', {}, ...t.reasons.map((r) => el('li', { 'data-kind': r.kind }, r.message))) : null,
-            t.wouldFitIf ? el('div', { class: 'would' }, `would fit if: ${t.wouldFitIf.message}`) : null,
+            t.wouldFitIf ? el('div', { class: 'would' }, t.wouldFitIf.message) : null,
           ),
         ),
       ).childNodes,
