@@ -366,6 +366,54 @@ describe('the dashboard page', () => {
   });
 });
 
+describe('the dashboard after a longer disconnect than the change log keeps', () => {
+  let test: TestDatabase;
+  let app: App;
+  let srv: Served;
+  const call = (q: string, v?: Record<string, unknown>) => api(srv.origin, q, v);
+  /** Writes in-process, while the server does not listen. */
+  const direct = async (q: string, v?: Record<string, unknown>) => {
+    const body = (await (await app.fetch('http://local/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q, variables: v }) })).json()) as any;
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+
+  beforeAll(async () => {
+    // The log keeps the last 3 transactions only.
+    const env = { PLACEMENT_CHANGE_LOG_KEEP: '3' };
+    test = await openTestDatabase(configFromEnv(env).database);
+    app = createApp(test.db, configFromEnv(env));
+    srv = await serve(app);
+    await smallCloud(call);
+  });
+  afterAll(async () => {
+    await srv.stop();
+    await test.drop();
+  });
+
+  it('hears HISTORY_PRUNED on resuming and reads every tree again', async (ctx) => {
+    needBrowser(ctx, 'dashboard');
+    const { browser, close } = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${srv.origin}/dashboard`);
+      await loaded(page, 5);
+      await srv.stop();
+      await page.waitForSelector('#banner:not([hidden])');
+      // More transactions than the log keeps: the page's cursor falls out of it.
+      for (let i = 0; i < 3; i++) await provider(direct, { uuid: u(20 + i), name: `late-${i}`, inventories: [{ resourceClass: 'VCPU', total: 8 }] });
+      await claim(direct, u(505), [[u(3), 'VCPU', 1]]);
+      await srv.start();
+      await loaded(page, 8);
+      expect(await page.evaluate(() => (window as any).dashboard.loads.count)).toBe(2);
+      const expected = await apiBars(srv.origin);
+      for (const [root, bars] of Object.entries(expected)) expect(await barsOf(page, root), root).toEqual(bars);
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('the dashboard with authentication', () => {
   const TOKENS = { admin: 'admin-token-0123456789', reader: 'reader-token-0123456789' };
   let test: TestDatabase;

@@ -69,6 +69,7 @@ let shown = [];
 let selected = null;
 let cursor = null;
 let generation = 0; // bumped by a full reload: answers of an older load are dropped
+const loads = { count: 0 };
 
 /** A tree as drawn: its providers (parents first) and per-class sums. */
 function treeOf(node) {
@@ -138,6 +139,7 @@ ${TREE_FIELDS}`;
 /** Reads every tree, a page at a time (drawing as pages arrive), then follows the feed from the first page's token. */
 async function loadAll() {
   const mine = ++generation;
+  loads.count++;
   stopFeed();
   trees.clear();
   rootOf.clear();
@@ -204,11 +206,21 @@ function stopFeed() {
   feed = null;
 }
 
+/** The server pings every 12 s: a longer silence is a connection that died without closing. */
+const SILENCE_MS = 30_000;
+
 /** Reads the stream with fetch (EventSource can send neither a POST body nor a token). */
 async function startFeed() {
   const abort = new AbortController();
   feed = abort;
   const mine = generation;
+  let heardAt = Date.now();
+  let stalled = false;
+  const watchdog = setInterval(() => {
+    if (Date.now() - heardAt < SILENCE_MS) return;
+    stalled = true;
+    abort.abort();
+  }, 5000);
   try {
     const res = await fetch('/graphql', { method: 'POST', headers: headers('text/event-stream'), body: JSON.stringify({ query: FEED, variables: { after: cursor } }), signal: abort.signal });
     if (!res.ok || !res.body) throw new Error(`the change feed answered HTTP ${res.status}`);
@@ -220,6 +232,7 @@ async function startFeed() {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      heardAt = Date.now();
       text += decoder.decode(value, { stream: true });
       for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
         const block = text.slice(0, end);
@@ -231,15 +244,19 @@ async function startFeed() {
           .map((l) => l.slice(5).trim())
           .join('\n');
         const message = JSON.parse(data);
-        // SLOW_SUBSCRIBER and the like end the stream: resume from the last cursor below.
+        // SLOW_SUBSCRIBER and the like end the stream: resume from the last cursor below. A
+        // cursor the server refuses (its database was replaced): read everything again.
+        if (message.errors?.[0]?.extensions?.code === 'BAD_VALUE') return loadAll();
         if (message.errors) throw new Error(message.errors[0].message);
         if (mine !== generation) return;
         heard(message.data.changes);
       }
     }
   } catch (err) {
-    if (abort.signal.aborted) return;
-    console.warn('change feed:', err.message);
+    if (abort.signal.aborted && !stalled) return;
+    console.warn('change feed:', stalled ? 'silent for too long' : err.message);
+  } finally {
+    clearInterval(watchdog);
   }
   if (feed !== abort || mine !== generation) return;
   setLive('disconnected');
@@ -314,7 +331,7 @@ async function refresh() {
 }
 
 const updates = [];
-window.dashboard = { updates, trees, cloud };
+window.dashboard = { updates, trees, cloud, loads };
 
 // ---- drawing ---------------------------------------------------------------------------------
 
