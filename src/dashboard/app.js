@@ -70,6 +70,8 @@ let selected = null;
 let cursor = null;
 let generation = 0; // bumped by a full reload: answers of an older load are dropped
 const loads = { count: 0 };
+/** When each refreshed tree was redrawn, with its used amounts: what the tests time writes by. */
+const updates = [];
 
 /** A tree as drawn: its providers (parents first) and per-class sums. */
 function treeOf(node) {
@@ -310,10 +312,11 @@ async function refresh() {
     });
     order = order.filter((r) => trees.has(r));
     refilter();
-    if (selected && !trees.has(selected)) selected = null;
-    // The detail (its consumers are one more request) only when its tree changed.
-    if (selected === null || roots.includes(selected)) drawDetail();
-    // For the tests and anyone timing the page: when the trees of a write were redrawn.
+    // The detail (its consumers are one more request) only when its tree changed or went.
+    const gone = selected !== null && !trees.has(selected);
+    if (gone) selected = null;
+    if (gone || roots.includes(selected)) drawDetail();
+    // In the frame that draws them (refilter asked for it first).
     requestAnimationFrame(() => {
       const at = performance.timeOrigin + performance.now();
       for (const r of roots) updates.push({ root: r, at, used: Object.fromEntries([...(trees.get(r)?.totals ?? [])].map(([rc, t]) => [rc, t.used])) });
@@ -325,12 +328,11 @@ async function refresh() {
     await new Promise((resolve) => setTimeout(resolve, 500));
   } finally {
     fetching = false;
-    stale.delete(undefined);
     askRefresh();
   }
 }
 
-const updates = [];
+/** For the tests and anyone timing the page. */
 window.dashboard = { updates, trees, cloud, loads };
 
 // ---- drawing ---------------------------------------------------------------------------------
