@@ -301,9 +301,13 @@ describe('the dashboard page', () => {
       await page.goto(`${srv.origin}/dashboard`);
       await loaded(page, 5);
 
+      // The tree's detail is open: its consumers follow too.
+      await page.click(`.tree[data-root="${u(3)}"]`);
+      await page.waitForSelector(`#detail [data-provider="${u(3)}"]`);
       await claim(call, u(503), [[u(3), 'VCPU', 2]]);
       const claimMs = await msUntil(page, { root: u(3), rc: 'VCPU', attr: 'used' }, '2');
       expect(claimMs).toBeLessThan(1000);
+      await page.waitForSelector(`#detail [data-provider="${u(3)}"] [data-consumer="${u(503)}"]`, { timeout: 1000 });
 
       // A child created on a replica joins its tree's bars.
       await provider(elsewhere, { uuid: u(7), name: 'host-b-numa0', parent: u(3), inventories: [{ resourceClass: 'VCPU', total: 4 }] });

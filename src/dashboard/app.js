@@ -407,7 +407,7 @@ function drawRows() {
     rows.push(
       el(
         'div',
-        { class: t.uuid === selected ? 'tree selected' : 'tree', 'data-root': t.uuid, style: `top:${i * ROW}px` },
+        { class: t.uuid === selected ? 'tree selected' : 'tree', 'data-root': t.uuid, style: `top:${i * ROW}px`, tabIndex: 0, role: 'button' },
         el(
           'div',
           { class: 'title' },
@@ -597,14 +597,16 @@ function showError(err) {
 
 function wire() {
   $('trees').addEventListener('scroll', () => draw(false));
-  $('trees').addEventListener('click', (e) => {
+  const select = (e) => {
     const row = e.target.closest('[data-root]');
     if (!row) return;
     selected = row.dataset.root;
     showTab('detail');
     refilter();
     drawDetail();
-  });
+  };
+  $('trees').addEventListener('click', select);
+  $('trees').addEventListener('keydown', (e) => e.key === 'Enter' && select(e));
   const filter = (id, key, read) =>
     $(id).addEventListener('input', () => {
       filters[key] = read($(id));
