@@ -5,8 +5,8 @@
 // Pure (no database): the tests and scripts/explain-fuzz.ts share it.
 import { type CandidateRequest, canonicalCandidate, type Topology } from './model.ts';
 
-export const EXPLAIN_QUERY = `query($request: AllocationCandidatesInput!, $limit: Int) {
-  explainAllocationCandidates(request: $request, limit: $limit) {
+export const EXPLAIN_QUERY = `query($request: AllocationCandidatesInput!, $limit: Int, $providerUuids: [String!]) {
+  explainAllocationCandidates(request: $request, limit: $limit, providerUuids: $providerUuids) {
     treesConsidered treesFitting
     trees { rootUuid rootName fits
       reasons { kind group providerUuid providerName resourceClass traits aggregates requested free capacity used shortBy message }
@@ -81,12 +81,11 @@ export function checkExplanation(t: Topology, request: CandidateRequest, explana
   }
   // Every candidate is built around a tree explained as fitting.
   for (const c of candidates) {
-    let homes: Set<string> | null = null;
-    for (const a of c.allocations) {
-      const r = reach.get(a.providerUuid) ?? new Set<string>();
-      homes = homes === null ? new Set(r) : new Set([...homes].filter((h) => r.has(h)));
-    }
-    if (![...(homes ?? [])].some((h) => fitting.has(h))) problems.push(`${label}: candidate ${canonical(c)} is built around no tree explained as fitting`);
+    // The trees every provider of the candidate can serve.
+    const [first, ...rest] = c.allocations.map((a: { providerUuid: string }) => reach.get(a.providerUuid) ?? new Set<string>());
+    const homes = new Set<string>(first);
+    for (const r of rest) for (const h of homes) if (!r.has(h)) homes.delete(h);
+    if (![...homes].some((h) => fitting.has(h))) problems.push(`${label}: candidate ${canonical(c)} is built around no tree explained as fitting`);
   }
   return { problems, fitting: fitting.size, excluded: roots.length - fitting.size };
 }

@@ -8,6 +8,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { BadCredentials, createAuthenticator } from './auth/authenticate.ts';
 import { csrfPrevention } from './auth/csrf.ts';
 import { type Config, configFromEnv } from './config.ts';
+import { dashboard } from './dashboard/serve.ts';
 import { logPosition } from './db/changeLog.ts';
 import type { Database } from './db/client.ts';
 import { maskError } from './graphql/errors.ts';
@@ -185,6 +186,8 @@ export function createApp(db: Database, config: Config = configFromEnv(), option
       // Left out when nobody may read /metrics: it costs time on every request (README, Metrics).
       ...(config.metrics === 'off' ? [] : [prometheusPlugin()]),
       readiness,
+      // The live dashboard's static page (README, Dashboard): a client of this API like any other.
+      dashboard,
       csrfPrevention(),
       drain,
       introspection,

@@ -66,6 +66,7 @@ server.listen(port, host, () => {
   const { port: bound } = server.address() as AddressInfo;
   log('info', 'placement-graphql listening', {
     url: `http://${host}:${bound}/graphql`,
+    dashboard: `http://${host}:${bound}/dashboard`,
     database: db.kind,
     auth: config.auth.mode,
     metrics: typeof config.metrics === 'string' ? config.metrics : 'token',

@@ -1,20 +1,13 @@
 // GraphiQL works on a machine without internet: the page carries its own scripts and styles, and a
 // real browser (Debian's chromium, driven by playwright-core; never a downloaded one) renders the
 // editor and runs a query through it.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
+import { launchBrowser, needBrowser } from './browser.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
-
-const BROWSER = '/usr/bin/chromium';
-// Offline and quiet: no updates, sync or background requests to anyone.
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let test: TestDatabase;
 let server: Server;
@@ -45,14 +38,8 @@ describe('GraphiQL', () => {
   });
 
   it('renders the editor in a browser and runs { __typename }', async (ctx) => {
-    if (!existsSync(BROWSER)) {
-      const note = `${BROWSER} not found: install Debian's chromium (apt-get install chromium) to run the GraphiQL browser test`;
-      if (process.env.REQUIRE_BROWSER === '1') throw new Error(`${note} (REQUIRE_BROWSER=1)`);
-      console.warn(`skipped: ${note}`);
-      ctx.skip(note);
-    }
-    const profile = mkdtempSync(path.join(tmpdir(), 'graphiql-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, { executablePath: BROWSER, headless: true, args: FLAGS });
+    needBrowser(ctx, 'GraphiQL');
+    const { browser, close } = await launchBrowser();
     try {
       const page = await browser.newPage();
       const offMachine: string[] = [];
@@ -73,8 +60,7 @@ describe('GraphiQL', () => {
       await expect.poll(async () => (await response.innerText()).replace(/\s+/g, ' '), { timeout: 30_000 }).toContain('"__typename": "Query"');
       expect(offMachine).toEqual([]);
     } finally {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
+      await close();
     }
   });
 });

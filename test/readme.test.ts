@@ -51,7 +51,7 @@ describe('README walk-through', () => {
       expect(answer.errors, `${file}: ${JSON.stringify(answer.errors)}`).toBeUndefined();
       return answer.data;
     });
-    const [created, inventories, candidates, claimed, usages] = answers;
+    const [created, inventories, candidates, claimed, usages, explained] = answers;
     expect(created.b.resourceProvider.root).toEqual({ name: 'cn1' });
     expect(inventories.setInventories.resourceProvider.generation).toBe(1);
     expect(candidates.allocationCandidates.allocationRequests).toHaveLength(1);
@@ -66,6 +66,31 @@ describe('README walk-through', () => {
         ],
       },
     ]);
+    // Step 6: the request that cannot fit, and why, as the README reads it.
+    const why = explained.explainAllocationCandidates;
+    expect(why.treesFitting).toBe(0);
+    expect(why.trees).toEqual([
+      {
+        rootName: 'cn1',
+        fits: false,
+        reasons: [
+          {
+            kind: 'CAPACITY_SHORT',
+            providerName: 'cn1-numa0',
+            requested: 30,
+            free: 28,
+            shortBy: 2,
+            message: '2 VCPU short on cn1-numa0: 30 requested, 28 free (capacity 32 = (total 16 - reserved 0) × allocation ratio 2; used 4)',
+          },
+        ],
+        wouldFitIf: { message: 'fits if 2 more VCPU were free on cn1-numa0' },
+      },
+    ]);
+    expect(why.summary.reasons).toEqual([{ message: '1 tree lacks capacity for VCPU, short by up to 2' }]);
+    expect(why.summary.bestChange).toEqual({ message: '1 tree would fit if more VCPU were free (at most 2 more on one provider)' });
+    for (const quoted of [why.trees[0].reasons[0].message, why.trees[0].wouldFitIf.message, why.summary.reasons[0].message]) {
+      expect(readme.replace(/\n\s+/g, ' ')).toContain(quoted);
+    }
     expect(usages.resourceProvider.descendants[0].usages).toEqual([
       { resourceClass: 'VCPU', used: 4 },
       { resourceClass: 'MEMORY_MB', used: 8192 },

@@ -170,9 +170,9 @@ class Scope {
   }
 }
 
-/** The search's options for every group, anchored anywhere, and the trees each group can serve. */
-function plan(ix: WorldIndex, req: CandidatesRequest) {
-  const optionsByGroup: Option[][] = req.groups.map((g) => groupOptions(ix, g, () => true));
+/** The search's options for every group, anchored in any of `roots` (null: anywhere), and the trees each group can serve. */
+function plan(ix: WorldIndex, req: CandidatesRequest, roots: ReadonlySet<number> | null) {
+  const optionsByGroup: Option[][] = req.groups.map((g) => groupOptions(ix, g, roots ? (r) => roots.has(r) : () => true));
   const servedBy = optionsByGroup.map((options) => new Set(options.map((o) => o.anchor)));
   const lists = new Map(anchorsServingAll(optionsByGroup).map((l) => [l[0][0].anchor, l]));
   return { servedBy, lists };
@@ -188,8 +188,9 @@ function candidateAt(ix: WorldIndex, req: CandidatesRequest, lists: Option[][] |
 export function explainCandidates(world: World, req: CandidatesRequest, onlyRoots?: readonly number[]): Explanation {
   const scope = new Scope(world);
   const { ix } = scope;
-  const { servedBy, lists } = plan(ix, req);
   const roots = onlyRoots ? [...new Set(onlyRoots)].filter((r) => scope.tree(r).length) : scope.roots();
+  // Options are anchored tree by tree, so judging some trees needs only their options.
+  const { servedBy, lists } = plan(ix, req, onlyRoots ? new Set(roots) : null);
 
   const trees: TreeVerdict[] = roots.map((root) => {
     const rootOk = rootAllowed(req, ix.provider(root));
@@ -320,8 +321,10 @@ function spreadReasons(scope: Scope, g: Group, root: number, candidates: WorldPr
   const rootProvider = scope.ix.provider(root);
   const reasons: Reason[] = [];
   const allowed = new Set<WorldProvider>();
+  const offeringAny = new Set<WorldProvider>();
   for (const [rc, amount] of g.resources) {
     const offering = candidates.filter((p) => p.stock.has(rc));
+    for (const p of offering) offeringAny.add(p);
     if (!offering.length) {
       reasons.push(notOffered(scope, g, rc, amount));
       continue;
@@ -341,15 +344,17 @@ function spreadReasons(scope: Scope, g: Group, root: number, candidates: WorldPr
     }
     for (const p of ok) allowed.add(p);
   }
-  if (reasons.length) return reasons;
+  // Traits are judged on the union of the chosen providers: of those allowed, or (when a class
+  // already rules the tree out) of every provider offering a requested class, so both are told.
+  const pool = [...(reasons.length ? offeringAny : allowed)];
   const union = new Set<string>();
-  for (const p of allowed) for (const t of p.traits) union.add(t);
+  for (const p of pool) for (const t of p.traits) union.add(t);
   const traits = traitReasons(g, union, null);
-  if (traits.length) {
-    // A forbidden trait is on some providers only: name the first.
-    for (const r of traits) if (r.kind === 'TRAIT_FORBIDDEN') r.provider = [...allowed].find((p) => r.traits!.some((t) => p.traits.has(t)))?.id ?? null;
-    return traits;
+  for (const r of traits) {
+    // A forbidden trait: the first provider that has it. A missing one: a provider that serves (the change would go there).
+    r.provider = (r.kind === 'TRAIT_FORBIDDEN' ? pool.find((p) => r.traits!.some((t) => p.traits.has(t))) : pool[0])?.id ?? null;
   }
+  if (reasons.length || traits.length) return [...reasons, ...traits];
   // Each required trait is somewhere, but no one choice of providers has them all.
   return [reason('TRAIT_MISSING', g.suffix, { traits: g.required.flatMap((s) => [...s]) })];
 }

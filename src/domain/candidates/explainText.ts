@@ -9,6 +9,8 @@ export type NameOf = (id: number) => string;
 
 const list = (xs: string[] | null) => (xs ?? []).join(', ');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** "1 tree lacks", "3 trees lack". */
+const trees = (n: number, verb: string, verbs = `${verb}s`) => `${plural(n, 'tree')} ${n === 1 ? verbs : verb}`;
 const groupPrefix = (r: Reason) => (r.group === null ? '' : r.group === '' ? '' : `group ${r.group}: `);
 
 export function reasonMessage(r: Reason, nameOf: NameOf): string {
@@ -65,7 +67,8 @@ export function changeMessage(r: Reason, nameOf: NameOf): string {
   const who = r.provider === null ? 'the root' : nameOf(r.provider);
   switch (r.kind) {
     case 'CAPACITY_SHORT':
-      return `fits if ${shortBy(r)} more ${r.resourceClass} were free on ${who}`;
+      // Freeing can give back only what is used; beyond that the capacity itself is short.
+      return r.stock!.used >= shortBy(r)! ? `fits if ${shortBy(r)} more ${r.resourceClass} were free on ${who}` : `fits if the ${r.resourceClass} capacity of ${who} were ${shortBy(r)} higher`;
     case 'TRAIT_MISSING':
     case 'ANY_OF_TRAITS_MISSING':
     case 'ROOT_TRAIT_MISSING':
@@ -91,70 +94,71 @@ export function changeMessage(r: Reason, nameOf: NameOf): string {
 /** "812 trees lack capacity for MEMORY_MB": a reason counted over trees, without its provider. */
 export function countMessage(c: ReasonCount): string {
   const r = c.reason;
-  const trees = plural(c.trees, 'tree');
+  const n = c.trees;
   const g = r.group ? ` (group ${r.group})` : '';
+  const onRoot = r.kind === 'ROOT_TRAIT_MISSING' || r.kind === 'ROOT_TRAIT_FORBIDDEN' ? ' on the root' : g;
   switch (r.kind) {
     case 'CLASS_NOT_OFFERED':
-      return `${trees} offer no ${r.resourceClass}${g}`;
+      return `${trees(n, 'offer')} no ${r.resourceClass}${g}`;
     case 'CAPACITY_SHORT':
-      return `${trees} lack capacity for ${r.resourceClass}${g}, short by up to ${c.largestShortBy}`;
+      return `${trees(n, 'lack')} capacity for ${r.resourceClass}${g}, short by up to ${c.largestShortBy}`;
     case 'BELOW_MIN_UNIT':
     case 'ABOVE_MAX_UNIT':
     case 'NOT_STEP_MULTIPLE':
-      return `${trees}: ${r.resourceClass} amount breaks ${r.kind === 'BELOW_MIN_UNIT' ? 'min_unit' : r.kind === 'ABOVE_MAX_UNIT' ? 'max_unit' : 'step_size'}${g}`;
+      return `${trees(n, 'refuse')} the ${r.resourceClass} amount by ${r.kind === 'BELOW_MIN_UNIT' ? 'min_unit' : r.kind === 'ABOVE_MAX_UNIT' ? 'max_unit' : 'step_size'}${g}`;
     case 'TRAIT_MISSING':
     case 'ROOT_TRAIT_MISSING':
-      return `${trees} lack ${list(r.traits)}${r.kind === 'ROOT_TRAIT_MISSING' ? ' on the root' : g}`;
+      return `${trees(n, 'lack')} ${list(r.traits)}${onRoot}`;
     case 'ANY_OF_TRAITS_MISSING':
-      return `${trees} have none of ${list(r.traits)}${g}`;
+      return `${trees(n, 'have', 'has')} none of ${list(r.traits)}${g}`;
     case 'TRAIT_FORBIDDEN':
     case 'ROOT_TRAIT_FORBIDDEN':
-      return `${trees} have forbidden ${list(r.traits)}${r.kind === 'ROOT_TRAIT_FORBIDDEN' ? ' on the root' : g}`;
+      return `${trees(n, 'have', 'has')} forbidden ${list(r.traits)}${onRoot}`;
     case 'NOT_IN_AGGREGATE':
-      return `${trees} are in none of the aggregates ${list(r.aggregates)}${g}`;
+      return `${trees(n, 'are', 'is')} in none of the aggregates ${list(r.aggregates)}${g}`;
     case 'IN_FORBIDDEN_AGGREGATE':
-      return `${trees} are in forbidden aggregate ${list(r.aggregates)}${g}`;
+      return `${trees(n, 'are', 'is')} in forbidden aggregate ${list(r.aggregates)}${g}`;
     case 'OUTSIDE_IN_TREE':
-      return `${trees} are outside inTree${g}`;
+      return `${trees(n, 'are', 'is')} outside inTree${g}`;
     case 'SHARING_UNREACHABLE':
-      return `${trees} reach no sharing provider of ${r.resourceClass}${g}`;
+      return `${trees(n, 'reach', 'reaches')} no sharing provider of ${r.resourceClass}${g}`;
     case 'SAME_SUBTREE':
-      return `${trees} cannot meet sameSubtree`;
+      return `${trees(n, 'cannot', 'cannot')} meet sameSubtree`;
     case 'ISOLATE':
-      return `${trees} cannot meet groupPolicy ISOLATE`;
+      return `${trees(n, 'cannot', 'cannot')} meet groupPolicy ISOLATE`;
     case 'COMBINED_CAPACITY':
-      return `${trees} fit each group alone but not all together`;
+      return `${trees(n, 'fit', 'fits')} each group alone but not all together`;
     case 'NOTHING_TO_MATCH':
-      return `${trees}: a group without resources has no traits or aggregates to match${g}`;
+      return `${trees(n, 'match', 'matches')} nothing for a group without resources, traits or aggregates${g}`;
   }
 }
 
 /** "40 trees would fit if more MEMORY_MB were free (up to 512 on one provider)". */
 export function bestChangeMessage(c: ReasonCount): string {
   const r = c.reason;
-  const trees = `${plural(c.trees, 'tree')} would fit if`;
+  const lead = `${plural(c.trees, 'tree')} would fit if`;
   switch (r.kind) {
     case 'CAPACITY_SHORT':
-      return `${trees} more ${r.resourceClass} were free (at most ${c.largestShortBy} more on one provider)`;
+      return `${lead} more ${r.resourceClass} were free (at most ${c.largestShortBy} more on one provider)`;
     case 'TRAIT_MISSING':
     case 'ANY_OF_TRAITS_MISSING':
-      return `${trees} a provider had ${r.traits![0]}`;
+      return `${lead} a provider had ${r.traits![0]}`;
     case 'ROOT_TRAIT_MISSING':
-      return `${trees} the root had ${r.traits![0]}`;
+      return `${lead} the root had ${r.traits![0]}`;
     case 'TRAIT_FORBIDDEN':
     case 'ROOT_TRAIT_FORBIDDEN':
-      return `${trees} ${list(r.traits)} were removed`;
+      return `${lead} ${list(r.traits)} were removed`;
     case 'NOT_IN_AGGREGATE':
-      return `${trees} a provider joined aggregate ${r.aggregates![0]}`;
+      return `${lead} a provider joined aggregate ${r.aggregates![0]}`;
     case 'IN_FORBIDDEN_AGGREGATE':
-      return `${trees} they left aggregate ${list(r.aggregates)}`;
+      return `${lead} they left aggregate ${list(r.aggregates)}`;
     case 'SHARING_UNREACHABLE':
-      return `${trees} they shared an aggregate with a sharing provider of ${r.resourceClass}`;
+      return `${lead} they shared an aggregate with a sharing provider of ${r.resourceClass}`;
     case 'ISOLATE':
-      return `${trees} the groups could share a provider`;
+      return `${lead} the groups could share a provider`;
     case 'SAME_SUBTREE':
-      return `${trees} sameSubtree were dropped`;
+      return `${lead} sameSubtree were dropped`;
     default:
-      return `${trees} one thing changed`;
+      return `${lead} one thing changed`;
   }
 }

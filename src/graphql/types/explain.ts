@@ -3,6 +3,7 @@
 import { type CountView, type ExplanationView, explain, type ReasonView, type TreeView } from '../../candidates/explain.ts';
 import { type CandidatesInput, normaliseCandidatesRequest } from '../../domain/candidates/request.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { parse, schemas } from '../../domain/names.ts';
 import { builder, queryScopes, typeScopes } from '../builder.ts';
 import { uuidOf } from '../globalIds.ts';
 import { PAGE_MAX } from '../pagination.ts';
@@ -151,7 +152,7 @@ builder.queryField('explainAllocationCandidates', (t) =>
       const limit = args.limit ?? 100;
       if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) throw new DomainError('BAD_VALUE', `limit must be between 1 and ${PAGE_MAX}`, { argumentPath: 'limit' });
       const request = normaliseCandidatesRequest(withTreeUuids(args.request as CandidatesInput, 'request'));
-      const providers = args.providerUuids?.map((id, i) => uuidOf(id, 'ResourceProvider', `providerUuids[${i}]`)) ?? null;
+      const providers = args.providerUuids?.map((id, i) => parse(schemas.uuid, uuidOf(id, 'ResourceProvider', `providerUuids[${i}]`), `providerUuids[${i}]`)) ?? null;
       return explain(ctx, request, providers, limit);
     },
   }),
