@@ -92,7 +92,8 @@ describe('reasons, one rule at a time', () => {
 
   it('required and forbidden aggregates', async () => {
     const topology: Topology = { providers: [host(1, 'in', { aggregates: [AGG] }), host(2, 'out'), host(3, 'banned', { aggregates: [AGG, OTHER_AGG] })] };
-    const e = await explain(topology, vcpu(1, { memberOf: [[AGG]], forbiddenAggregates: [OTHER_AGG] }));
+    // Two classes from the same provider: still one reason, and one change.
+    const e = await explain(topology, { groups: [{ resources: { VCPU: 1, MEMORY_MB: 512 }, memberOf: [[AGG]], forbiddenAggregates: [OTHER_AGG] }] });
     expect(e.trees.filter((t: any) => t.fits).map((t: any) => t.rootName)).toEqual(['in']);
     expect(tree(e, 'out').reasons).toEqual([expect.objectContaining({ kind: 'NOT_IN_AGGREGATE', aggregates: [AGG] })]);
     expect(tree(e, 'out').wouldFitIf.message).toBe(`fits if out were in aggregate ${AGG}`);

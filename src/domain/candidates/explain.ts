@@ -354,7 +354,10 @@ function spreadReasons(scope: Scope, g: Group, root: number, candidates: WorldPr
     // A forbidden trait: the first provider that has it. A missing one: a provider that serves (the change would go there).
     r.provider = (r.kind === 'TRAIT_FORBIDDEN' ? pool.find((p) => r.traits!.some((t) => p.traits.has(t))) : pool[0])?.id ?? null;
   }
-  if (reasons.length || traits.length) return [...reasons, ...traits];
+  // One provider outside an aggregate is one reason, however many classes it would serve.
+  const distinct = new Map<string, Reason>();
+  for (const r of [...reasons, ...traits]) if (!distinct.has(`${reasonKey(r)}|${r.provider}`)) distinct.set(`${reasonKey(r)}|${r.provider}`, r);
+  if (distinct.size) return [...distinct.values()];
   // Each required trait is somewhere, but no one choice of providers has them all.
   return [reason('TRAIT_MISSING', g.suffix, { traits: g.required.flatMap((s) => [...s]) })];
 }
