@@ -8,6 +8,8 @@ const int = (fallback: number) => z.coerce.number().int().min(0).default(fallbac
 const env = z.object({
   /** Most allocation candidates generated per request (the reference's max_allocation_candidates); -1: no cap. */
   PLACEMENT_MAX_CANDIDATES: z.coerce.number().int().min(-1).default(100_000),
+  /** Most combinations one candidates search (or explanation) may try before it is refused; -1: no bound. */
+  PLACEMENT_MAX_SEARCH_STEPS: z.coerce.number().int().min(-1).default(20_000_000),
   /** Order in which viable roots are visited when generating candidates. */
   PLACEMENT_CANDIDATE_STRATEGY: z.enum(['depth-first', 'breadth-first']).default('breadth-first'),
   /** Answer a candidates question asked again before anything changed from memory. */
@@ -95,6 +97,7 @@ export function configFromEnv(source: Record<string, string | undefined> = proce
     candidates: {
       maxCandidates: e.PLACEMENT_MAX_CANDIDATES === -1 ? null : e.PLACEMENT_MAX_CANDIDATES,
       strategy: e.PLACEMENT_CANDIDATE_STRATEGY,
+      maxSteps: e.PLACEMENT_MAX_SEARCH_STEPS === -1 ? null : e.PLACEMENT_MAX_SEARCH_STEPS,
     },
     candidateMemo: e.PLACEMENT_CANDIDATE_MEMO === 'on',
     auth: {

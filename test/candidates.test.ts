@@ -3,6 +3,7 @@
 // bug we deliberately do not copy.
 import { afterAll, describe, expect, it } from 'vitest';
 import { CANDIDATES_QUERY, candidatesInput, toAnswer } from '../conformance/candidatesQuery.ts';
+import { EXPLAIN_QUERY } from '../conformance/explainCheck.ts';
 import { type CandidateRequest, candidateProviders, type ProviderSpec, type Topology } from '../conformance/model.ts';
 import { Ours } from '../conformance/ours.ts';
 import { u } from './helpers.ts';
@@ -86,6 +87,28 @@ describe('bounded generation', () => {
       expect(new Set(Object.values(answer.summaries).map((x) => x.root))).toEqual(roots);
       expect(limited.allocationRequests).toHaveLength(2);
     }
+  });
+});
+
+describe('a search that would never end', () => {
+  // 12 groups, each wanting its own device (isolate), on a host with 11: no candidate, and an
+  // exhaustive search would try about 11! orderings. The step bound refuses it in well under a
+  // second, and the process goes on answering.
+  const request = { groups: Array.from({ length: 12 }, (_, i) => ({ suffix: `_G${i}`, resources: { VGPU: 1 } })), groupPolicy: 'isolate' as const };
+
+  it('is refused with LIMIT_EXCEEDED, for candidates, claims and explanations alike', async () => {
+    const s = await server({ PLACEMENT_MAX_SEARCH_STEPS: '2000000', PLACEMENT_MAX_CANDIDATES: '1000' }, wideTrees(1, 11));
+    const input = candidatesInput(request, false);
+    const code = (r: any) => r.errors?.[0]?.extensions?.code;
+    expect(code(await s.gql(CANDIDATES_QUERY, { request: input }))).toBe('LIMIT_EXCEEDED');
+    expect(code(await s.gql(EXPLAIN_QUERY, { request: input }))).toBe('LIMIT_EXCEEDED');
+    const claim = await s.gql(`mutation($input: ClaimAllocationCandidateInput!) { claimAllocationCandidate(input: $input) { replayed } }`, {
+      input: { request: input, consumerUuid: u(900), projectId: 'p', userId: 'u', consumerType: 'INSTANCE' },
+    });
+    expect(code(claim)).toBe('LIMIT_EXCEEDED');
+    // One group fewer fits: the bound does not refuse what it can finish.
+    const fewer = candidatesInput({ ...request, groups: request.groups.slice(0, 11) }, false);
+    expect((await ok(s, CANDIDATES_QUERY, { request: fewer })).allocationCandidates.allocationRequests).toHaveLength(1000);
   });
 });
 

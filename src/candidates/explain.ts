@@ -80,7 +80,7 @@ export async function explain(s: Service, req: CandidatesRequest, providerUuids:
     const byUuid = new Map([...world.providers.values()].map((p) => [p.uuid, p]));
     roots = providerUuids.map((uuid) => byUuid.get(uuid)?.rootId ?? fail('NOT_FOUND', `No resource provider with uuid ${uuid}.`));
   }
-  const e = explainCandidates(world, req, roots);
+  const e = explainCandidates(world, req, s.config.candidates, roots);
   const listed = e.trees.slice(0, limit);
 
   const mentioned = new Set<number>();

@@ -22,7 +22,7 @@ export const errorCodes = {
   UNAVAILABLE: 'The database cannot be reached, or did not answer in time (statement timeout). Retry shortly.',
   UNAUTHENTICATED: 'No credentials, or credentials that are not valid (a bad or expired token).',
   FORBIDDEN: "The caller's role may not do this (see SECURITY.md for the role matrix).",
-  LIMIT_EXCEEDED: 'The request breaks a limit (depth, aliases, tokens, directives, cost, batch size, body size, list items, page size); the message names it.',
+  LIMIT_EXCEEDED: 'The request breaks a limit (depth, aliases, tokens, directives, cost, batch size, body size, list items, page size, candidate search steps); the message names it.',
   TOO_MANY_SUBSCRIBERS: 'This server process already serves PLACEMENT_FEED_MAX_SUBSCRIBERS change-feed subscribers; subscribe to another replica or later.',
   SLOW_SUBSCRIBER: 'The change-feed subscriber read too slowly: more than PLACEMENT_FEED_QUEUE_EVENTS events waited for it, so it was ended. Reconnect with the cursor of the last event received.',
   INTERNAL_SERVER_ERROR: 'An unexpected failure; details are in the server log only.',

@@ -9,7 +9,20 @@
 
 import { capacity, type FitProblem, fitProblems, fits } from '../inventory.ts';
 import type { CandidatesRequest, Group } from './request.ts';
-import { anchorsServingAll, type Candidate, candidatesAt, groupOptions, type Option, type Relaxed, rootAllowed, singleEligible, spreadAggregates, treeRootOf } from './search.ts';
+import {
+  anchorsServingAll,
+  Budget,
+  type Candidate,
+  candidatesAt,
+  groupOptions,
+  type Option,
+  type Relaxed,
+  rootAllowed,
+  type SearchOptions,
+  singleEligible,
+  spreadAggregates,
+  treeRootOf,
+} from './search.ts';
 import { type Stock, type World, WorldIndex, type WorldProvider } from './world.ts';
 
 export type ExclusionKind =
@@ -123,7 +136,11 @@ class Scope {
   /** changedFits' verdicts by the changed tree's shape (shapeKey): a fleet of like hosts is verified once per kind of host. */
   readonly verified = new Map<string, boolean>();
 
-  constructor(readonly world: World) {
+  constructor(
+    readonly world: World,
+    /** Shared by every search an explanation runs, as one search's steps are (search.ts, Budget). */
+    readonly budget: Budget,
+  ) {
     this.ix = new WorldIndex(world);
     for (const p of world.providers.values()) {
       const list = this.members.get(p.rootId);
@@ -171,30 +188,30 @@ class Scope {
 }
 
 /** The search's options for every group, anchored in any of `roots` (null: anywhere), and the trees each group can serve. */
-function plan(ix: WorldIndex, req: CandidatesRequest, roots: ReadonlySet<number> | null) {
-  const optionsByGroup: Option[][] = req.groups.map((g) => groupOptions(ix, g, roots ? (r) => roots.has(r) : () => true));
+function plan(ix: WorldIndex, req: CandidatesRequest, roots: ReadonlySet<number> | null, budget: Budget) {
+  const optionsByGroup: Option[][] = req.groups.map((g) => groupOptions(ix, g, roots ? (r) => roots.has(r) : () => true, budget));
   const servedBy = optionsByGroup.map((options) => new Set(options.map((o) => o.anchor)));
   const lists = new Map(anchorsServingAll(optionsByGroup).map((l) => [l[0][0].anchor, l]));
   return { servedBy, lists };
 }
 
 /** The search's verdict on one tree: a candidate built around it, or none. */
-function candidateAt(ix: WorldIndex, req: CandidatesRequest, lists: Option[][] | undefined, relaxed?: Relaxed): Candidate | null {
+function candidateAt(ix: WorldIndex, req: CandidatesRequest, lists: Option[][] | undefined, budget: Budget, relaxed: Relaxed = {}): Candidate | null {
   if (!lists) return null;
-  const r = candidatesAt(ix, req, lists, relaxed).next();
+  const r = candidatesAt(ix, req, lists, relaxed, budget).next();
   return r.done ? null : r.value;
 }
 
-export function explainCandidates(world: World, req: CandidatesRequest, onlyRoots?: readonly number[]): Explanation {
-  const scope = new Scope(world);
-  const { ix } = scope;
+export function explainCandidates(world: World, req: CandidatesRequest, opts: Pick<SearchOptions, 'maxSteps'>, onlyRoots?: readonly number[]): Explanation {
+  const scope = new Scope(world, new Budget(opts.maxSteps));
+  const { ix, budget } = scope;
   const roots = onlyRoots ? [...new Set(onlyRoots)].filter((r) => scope.tree(r).length) : scope.roots();
   // Options are anchored tree by tree, so judging some trees needs only their options.
-  const { servedBy, lists } = plan(ix, req, onlyRoots ? new Set(roots) : null);
+  const { servedBy, lists } = plan(ix, req, onlyRoots ? new Set(roots) : null, budget);
 
   const trees: TreeVerdict[] = roots.map((root) => {
     const rootOk = rootAllowed(req, ix.provider(root));
-    const example = rootOk ? candidateAt(ix, req, lists.get(root)) : null;
+    const example = rootOk ? candidateAt(ix, req, lists.get(root), budget) : null;
     if (example) return { root, fits: true, reasons: [], wouldFitIf: null, example };
     const reasons = treeReasons(scope, req, root, rootOk, servedBy, lists.get(root));
     const wouldFitIf = reasons.length === 1 && (reasons[0].kind === 'ISOLATE' || reasons[0].kind === 'SAME_SUBTREE' || changedFits(scope, req, root, reasons[0])) ? reasons[0] : null;
@@ -227,11 +244,11 @@ function treeReasons(scope: Scope, req: CandidatesRequest, root: number, rootOk:
   });
   if (reasons.length || !rootOk) return reasons;
   // Every group can be served here on its own, but no combination holds: find which rule it is.
-  const { ix } = scope;
-  if (req.groupPolicy === 'isolate' && candidateAt(ix, req, lists, { isolate: true })) return [reason('ISOLATE', null)];
-  if (req.sameSubtree.length && candidateAt(ix, req, lists, { sameSubtree: true })) return [reason('SAME_SUBTREE', null)];
+  const { ix, budget } = scope;
+  if (req.groupPolicy === 'isolate' && candidateAt(ix, req, lists, budget, { isolate: true })) return [reason('ISOLATE', null)];
+  if (req.sameSubtree.length && candidateAt(ix, req, lists, budget, { sameSubtree: true })) return [reason('SAME_SUBTREE', null)];
   const out: Reason[] = [reason('COMBINED_CAPACITY', null)];
-  if (!candidateAt(ix, req, lists, { capacity: true })) {
+  if (!candidateAt(ix, req, lists, budget, { capacity: true })) {
     if (req.groupPolicy === 'isolate') out.push(reason('ISOLATE', null));
     if (req.sameSubtree.length) out.push(reason('SAME_SUBTREE', null));
   }
@@ -380,8 +397,8 @@ function changedFits(scope: Scope, req: CandidatesRequest, root: number, r: Reas
   const ix = new WorldIndex({ providers, classIds: scope.world.classIds });
   let fitsNow = false;
   if (rootAllowed(req, ix.provider(root))) {
-    const lists = anchorsServingAll(req.groups.map((g) => groupOptions(ix, g, (anchor) => anchor === root)));
-    fitsNow = lists.length > 0 && candidateAt(ix, req, lists[0]) !== null;
+    const lists = anchorsServingAll(req.groups.map((g) => groupOptions(ix, g, (anchor) => anchor === root, scope.budget)));
+    fitsNow = lists.length > 0 && candidateAt(ix, req, lists[0], scope.budget) !== null;
   }
   if (key !== null) scope.verified.set(key, fitsNow);
   return fitsNow;

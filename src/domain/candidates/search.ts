@@ -8,6 +8,7 @@
 //    explode; a limit without randomisation stops even earlier.
 
 import type { ResourceAmount } from '../allocation.ts';
+import { fail } from '../errors.ts';
 import { fits, hasRoom } from '../inventory.ts';
 import type { CandidatesRequest, Group } from './request.ts';
 import { type Stock, type World, WorldIndex, type WorldProvider } from './world.ts';
@@ -18,6 +19,8 @@ export interface SearchOptions {
   /** Most candidates generated for one request (the reference's max_allocation_candidates); null: no cap. */
   maxCandidates: number | null;
   strategy: Strategy;
+  /** Most steps (combinations tried) for one request before it is refused with LIMIT_EXCEEDED; null: no bound. */
+  maxSteps?: number | null;
   /** Source of randomness for `randomize`; Math.random by default. */
   random?: () => number;
 }
@@ -60,15 +63,37 @@ export interface Option {
 
 const EMPTY: CandidatesResult = { candidates: [], summaries: [] };
 
+/**
+ * Steps one request may take. Named groups under ISOLATE, or classes spread over many providers of
+ * one tree, can make the combinations grow factorially: without a bound one request would hold the
+ * process (and every other request on it) for minutes.
+ */
+export class Budget {
+  private left: number;
+
+  constructor(readonly max: number | null | undefined) {
+    this.left = max ?? Number.POSITIVE_INFINITY;
+  }
+
+  spend(): void {
+    if (--this.left < 0) {
+      fail('LIMIT_EXCEEDED', `The candidate search tried more than ${this.max} combinations for this request (PLACEMENT_MAX_SEARCH_STEPS); ask for fewer groups or narrow them.`, {
+        limit: 'searchSteps',
+      });
+    }
+  }
+}
+
 export function searchCandidates(world: World, req: CandidatesRequest, opts: SearchOptions): CandidatesResult {
   const ix = new WorldIndex(world);
+  const budget = new Budget(opts.maxSteps);
   const anchorRoots = rootsWithTraits(ix, req);
   if (anchorRoots && anchorRoots.size === 0) return EMPTY;
   const anchorOk = (root: number) => !anchorRoots || anchorRoots.has(root);
 
   const optionsByGroup: Option[][] = [];
   for (const g of req.groups) {
-    const options = groupOptions(ix, g, anchorOk);
+    const options = groupOptions(ix, g, anchorOk, budget);
     if (!options.length) return EMPTY;
     optionsByGroup.push(options);
   }
@@ -83,7 +108,7 @@ export function searchCandidates(world: World, req: CandidatesRequest, opts: Sea
   const seen = new Set<string>();
   // Equal candidates under two anchors only arise through sharing providers; skip the bookkeeping otherwise.
   const mayRepeat = optionsByGroup.some((options) => options.some((o) => o.providers.some((rp) => ix.sharing.has(rp))));
-  const generators = anchorsServingAll(optionsByGroup).map((lists) => candidatesAt(ix, req, lists));
+  const generators = anchorsServingAll(optionsByGroup).map((lists) => candidatesAt(ix, req, lists, {}, budget));
   for (const c of opts.strategy === 'breadth-first' ? roundRobin(generators) : chain(generators)) {
     if (mayRepeat) {
       const key = candidateKey(c);
@@ -120,8 +145,8 @@ function rootsWithTraits(ix: WorldIndex, req: CandidatesRequest): Set<number> | 
 }
 
 /** Every way to satisfy one group, each anchored to a tree `anchorOk` admits. */
-export function groupOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean): Option[] {
-  return g.suffix === '' ? spreadOptions(ix, g, anchorOk) : singleOptions(ix, g, anchorOk);
+export function groupOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean, budget: Budget): Option[] {
+  return g.suffix === '' ? spreadOptions(ix, g, anchorOk, budget) : singleOptions(ix, g, anchorOk);
 }
 
 /** Providers that have capacity for `amount` of `rc` (in the group's tree, if it names one). */
@@ -164,7 +189,7 @@ export function spreadAggregates(ix: WorldIndex, g: Group): { members: Set<numbe
  * sharing providers anchored to that tree. Aggregate filters accept a provider when it or its
  * tree's root is a member; traits are judged on the union of the chosen providers' traits.
  */
-function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean): Option[] {
+function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean, budget: Budget): Option[] {
   const treeRoot = treeRootOf(ix, g);
   if (treeRoot === null) return [];
   const { members, admits } = spreadAggregates(ix, g);
@@ -210,6 +235,7 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
     const choices = byRootOf.map((byRoot) => byRoot.get(root)!);
     for (const pick of choices.every((c) => c.length === 1) ? [choices.map((c) => c[0])] : product(choices)) {
       // Hot loop (one pass per combination): plain loops, no intermediate sets.
+      budget.spend();
       const providers: number[] = [];
       for (const id of pick) if (!providers.includes(id)) providers.push(id);
       const traitsOf = providers.map((id) => ix.provider(id).traits);
@@ -291,8 +317,8 @@ export interface Relaxed {
 }
 
 /** The candidates built around one anchor from each group's options there, lazily. */
-export function candidatesAt(ix: WorldIndex, req: CandidatesRequest, lists: Option[][], relaxed: Relaxed = {}): Iterator<Candidate> {
-  return lists.length === 1 ? single(req, lists[0]) : new Combinations(ix, req, lists, relaxed);
+export function candidatesAt(ix: WorldIndex, req: CandidatesRequest, lists: Option[][], relaxed: Relaxed, budget: Budget): Iterator<Candidate> {
+  return lists.length === 1 ? single(req, lists[0]) : new Combinations(ix, req, lists, relaxed, budget);
 }
 
 /** One group: each option already fits (one amount per provider and class), so it is a candidate as it is. */
@@ -324,6 +350,7 @@ class Combinations implements Iterator<Candidate> {
     private readonly req: CandidatesRequest,
     private readonly lists: Option[][],
     relaxed: Relaxed,
+    private readonly budget: Budget,
   ) {
     this.at = lists.map(() => -1);
     this.applied = lists.map(() => false);
@@ -340,6 +367,7 @@ class Combinations implements Iterator<Candidate> {
     const { lists, at, picked, applied, isolated, isolate } = this;
     const last = lists.length - 1;
     while (this.level >= 0) {
+      this.budget.spend();
       const level = this.level;
       this.release(level);
       if (++at[level] === lists[level].length) {
