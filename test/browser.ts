@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const BROWSER = '/usr/bin/chromium';
 // Offline and quiet: no updates, sync or background requests to anyone.
@@ -29,4 +29,15 @@ export async function launchBrowser(viewport = { width: 1400, height: 900 }): Pr
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `use` on a page of a fresh browser (skipping as needBrowser does), and closes the browser after. */
+export async function withPage(ctx: { skip: (note: string) => void }, what: string, use: (page: Page, browser: BrowserContext) => Promise<void>): Promise<void> {
+  needBrowser(ctx, what);
+  const { browser, close } = await launchBrowser();
+  try {
+    await use(await browser.newPage(), browser);
+  } finally {
+    await close();
+  }
 }

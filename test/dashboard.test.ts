@@ -15,7 +15,7 @@ import { flat } from '../scripts/bench/workloads.ts';
 import { type App, createApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
-import { launchBrowser, needBrowser } from './browser.ts';
+import { withPage } from './browser.ts';
 import { openTestDatabase, type TestDatabase } from './database.ts';
 import { newConsumer, u } from './helpers.ts';
 
@@ -237,10 +237,7 @@ describe('the dashboard page', () => {
   });
 
   it('draws every tree with the API numbers, tags, sharing providers and consumers; the filters narrow the list', async (ctx) => {
-    needBrowser(ctx, 'dashboard');
-    const { browser, close } = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await withPage(ctx, 'dashboard', async (page) => {
       const offMachine: string[] = [];
       page.on('request', (r) => {
         if (!r.url().startsWith(srv.origin) && !/^(data|blob):/.test(r.url())) offMachine.push(r.url());
@@ -288,16 +285,11 @@ describe('the dashboard page', () => {
       await page.click(`.tree[data-root="${u(4)}"]`);
       expect(await page.locator(`#detail [data-provider="${u(4)}"] .serves`).textContent()).toContain('host-b');
       expect(offMachine).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('moves a bar within a second of a claim, drops a tree deleted on another replica, and shows a disconnect until it resumes', async (ctx) => {
-    needBrowser(ctx, 'dashboard');
-    const { browser, close } = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await withPage(ctx, 'dashboard', async (page) => {
       await page.goto(`${srv.origin}/dashboard`);
       await loaded(page, 5);
 
@@ -331,16 +323,11 @@ describe('the dashboard page', () => {
       expect(await page.getAttribute('#live', 'data-state')).toBe('live');
       expect(await barsOf(page, u(3))).toEqual((await apiBars(srv.origin))[u(3)]);
       console.log(`dashboard: a claim reached the bar in ${claimMs} ms, a replica's delete removed the tree in ${deleteMs} ms`);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('"Why not?" shows, per tree, whether it fits and the reasons the explain query gives', async (ctx) => {
-    needBrowser(ctx, 'dashboard');
-    const { browser, close } = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await withPage(ctx, 'dashboard', async (page) => {
       await page.goto(`${srv.origin}/dashboard`);
       await page.waitForSelector('body[data-loaded]');
       await page.click('#tabs button[data-tab="explain"]');
@@ -364,9 +351,7 @@ describe('the dashboard page', () => {
       expect(drawn).toEqual(answer.trees);
       expect(drawn.some((t) => !t.fits && t.reasons.length)).toBe(true);
       await shot(page, 'dashboard-explain.png');
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
@@ -396,10 +381,7 @@ describe('the dashboard after a longer disconnect than the change log keeps', ()
   });
 
   it('hears HISTORY_PRUNED on resuming and reads every tree again', async (ctx) => {
-    needBrowser(ctx, 'dashboard');
-    const { browser, close } = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await withPage(ctx, 'dashboard', async (page) => {
       await page.goto(`${srv.origin}/dashboard`);
       await loaded(page, 5);
       await srv.stop();
@@ -412,9 +394,7 @@ describe('the dashboard after a longer disconnect than the change log keeps', ()
       expect(await page.evaluate(() => (window as any).dashboard.loads.count)).toBe(2);
       const expected = await apiBars(srv.origin);
       for (const [root, bars] of Object.entries(expected)) expect(await barsOf(page, root), root).toEqual(bars);
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
@@ -443,10 +423,7 @@ describe('the dashboard with authentication', () => {
   });
 
   it('asks for a token, keeps a pasted one in the tab only, and shows a reader the cloud with no write controls', async (ctx) => {
-    needBrowser(ctx, 'dashboard');
-    const { browser, close } = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await withPage(ctx, 'dashboard', async (page, browser) => {
       await page.goto(`${srv.origin}/dashboard`);
       await page.waitForSelector('#error:not([hidden])');
       expect(await page.textContent('#error')).toContain('token');
@@ -467,9 +444,7 @@ describe('the dashboard with authentication', () => {
       await other.goto(`${srv.origin}/dashboard`);
       await other.waitForSelector('#error:not([hidden])');
       expect(await other.evaluate(() => sessionStorage.length)).toBe(0);
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
@@ -493,10 +468,7 @@ describe('the dashboard with 10 000 providers', () => {
   });
 
   it('loads and draws them within 2 s and follows 50 writes/s within a second, staying responsive', async (ctx) => {
-    needBrowser(ctx, 'dashboard');
-    const { browser, close } = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await withPage(ctx, 'dashboard', async (page) => {
       // A warm-up view: the first ever queries compile (graphql-jit) and fill the database's caches.
       await page.goto(`${srv.origin}/dashboard`);
       await loaded(page, N, 30_000);
@@ -594,8 +566,6 @@ describe('the dashboard with 10 000 providers', () => {
       expect(figures.frameGapP99Ms).toBeLessThan(100);
       expect(filterMs).toBeLessThan(500);
       await shot(page, 'dashboard-10k.png');
-    } finally {
-      await close();
-    }
+    });
   }, 120_000);
 });
