@@ -243,3 +243,21 @@ describe('without the world cache', () => {
     }
   });
 });
+
+describe('statements', () => {
+  it('does not grow with the number of trees, their roots read through the loaders included', async () => {
+    const query = `query($request: AllocationCandidatesInput!) { explainAllocationCandidates(request: $request) {
+      trees { rootName root { name generation inventories { resourceClass used } } reasons { message } } summary { reasons { message } } } }`;
+    const counts: number[] = [];
+    for (const n of [2, 20]) {
+      await ours.reset();
+      await ours.load({ providers: Array.from({ length: n }, (_, i) => host(i + 1, `cn${i}`, { inventories: { VCPU: 2 + (i % 3) } })) });
+      const before = ours.db.stats.statements;
+      const r = await ours.gql(query, { request: candidatesInput(vcpu(3), false) });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.explainAllocationCandidates.trees).toHaveLength(n);
+      counts.push(ours.db.stats.statements - before);
+    }
+    expect(counts[0]).toBe(counts[1]);
+  });
+});
