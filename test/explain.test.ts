@@ -100,6 +100,19 @@ describe('reasons, one rule at a time', () => {
     expect(tree(e, 'banned').reasons).toEqual([expect.objectContaining({ kind: 'IN_FORBIDDEN_AGGREGATE', aggregates: [OTHER_AGG] })]);
   });
 
+  it('two memberOf sets, one met by the provider and one by its root: named, and the join that fixes it', async () => {
+    // The unsuffixed group takes a provider when it, or its root, is in every set: here neither is.
+    const topology: Topology = {
+      providers: [
+        { uuid: u(1), name: 'cn', aggregates: [OTHER_AGG] },
+        { uuid: u(2), name: 'numa0', parent: u(1), inventories: { VCPU: 8 }, aggregates: [AGG] },
+      ],
+    };
+    const e = await explain(topology, vcpu(1, { memberOf: [[AGG], [OTHER_AGG]] }));
+    expect(tree(e, 'cn').reasons).toEqual([expect.objectContaining({ kind: 'NOT_IN_AGGREGATE', providerName: 'numa0', aggregates: [OTHER_AGG] })]);
+    expect(tree(e, 'cn').wouldFitIf.message).toBe(`fits if numa0 were in aggregate ${OTHER_AGG}`);
+  });
+
   it('inTree and root traits', async () => {
     const topology: Topology = { providers: [host(1, 'cn1', { traits: ['CUSTOM_GOLD'] }), host(2, 'cn2')] };
     let e = await explain(topology, vcpu(1, { inTree: u(1) }));

@@ -25,25 +25,29 @@ import {
 } from './search.ts';
 import { type Stock, type World, WorldIndex, type WorldProvider } from './world.ts';
 
-export type ExclusionKind =
-  | 'CLASS_NOT_OFFERED'
-  | 'CAPACITY_SHORT'
-  | 'BELOW_MIN_UNIT'
-  | 'ABOVE_MAX_UNIT'
-  | 'NOT_STEP_MULTIPLE'
-  | 'TRAIT_MISSING'
-  | 'TRAIT_FORBIDDEN'
-  | 'ANY_OF_TRAITS_MISSING'
-  | 'NOT_IN_AGGREGATE'
-  | 'IN_FORBIDDEN_AGGREGATE'
-  | 'OUTSIDE_IN_TREE'
-  | 'ROOT_TRAIT_MISSING'
-  | 'ROOT_TRAIT_FORBIDDEN'
-  | 'SAME_SUBTREE'
-  | 'ISOLATE'
-  | 'SHARING_UNREACHABLE'
-  | 'COMBINED_CAPACITY'
-  | 'NOTHING_TO_MATCH';
+/** Why a tree is out, each with its meaning (the GraphQL enum ExclusionKind documents itself from these). */
+export const exclusionKinds = {
+  CLASS_NOT_OFFERED: 'No provider of the tree (nor a sharing provider reaching it) has inventory of the class; with providerUuid, that provider has none.',
+  CAPACITY_SHORT: 'Not enough free: requested > capacity - used (see free, capacity, used, total, reserved, allocationRatio, shortBy).',
+  BELOW_MIN_UNIT: 'The amount is below the inventory’s min_unit.',
+  ABOVE_MAX_UNIT: 'The amount is above the inventory’s max_unit.',
+  NOT_STEP_MULTIPLE: 'The amount is not a multiple of the inventory’s step_size.',
+  TRAIT_MISSING: 'A required trait is missing (on the provider, or on every choice of providers for the unsuffixed group).',
+  TRAIT_FORBIDDEN: 'A forbidden trait is present.',
+  ANY_OF_TRAITS_MISSING: 'None of an any-of set of traits is present.',
+  NOT_IN_AGGREGATE: 'Not a member of any aggregate of a required (memberOf) set.',
+  IN_FORBIDDEN_AGGREGATE: 'A member of a forbidden aggregate.',
+  OUTSIDE_IN_TREE: 'The group is limited (inTree) to another tree, or to a provider that does not exist.',
+  ROOT_TRAIT_MISSING: 'The root lacks a root-required trait.',
+  ROOT_TRAIT_FORBIDDEN: 'The root has a root-forbidden trait.',
+  SAME_SUBTREE: 'No choice of providers puts the sameSubtree groups under one of them.',
+  ISOLATE: 'The groups would need the same provider, and groupPolicy is ISOLATE.',
+  SHARING_UNREACHABLE: 'The class is offered by a sharing provider (providerUuid) that shares no aggregate with the tree.',
+  COMBINED_CAPACITY: 'Each group fits on its own, but together they overfill a provider.',
+  NOTHING_TO_MATCH: 'A group without resources, required traits or aggregates matches nothing (as in the reference).',
+} as const;
+
+export type ExclusionKind = keyof typeof exclusionKinds;
 
 /** One reason a tree is out, about one group (null: the tree itself) and, when it is, one provider. */
 export interface Reason {
@@ -299,13 +303,21 @@ function traitReasons(g: Group, traits: ReadonlySet<string>, provider: number | 
   return out;
 }
 
-/** Aggregate reasons for one provider (and, for the unsuffixed group, the tree's root that may stand in for it). */
+/**
+ * Aggregate reasons for one provider. For the unsuffixed group the tree's root may stand in for it
+ * (spreadAggregates: the provider or the root is in every memberOf set): the sets unmet are told for
+ * whichever of the two misses fewer. Neither may be in a forbidden aggregate.
+ */
 function aggregateReasons(g: Group, p: WorldProvider, root: WorldProvider | null): Reason[] {
-  const out: Reason[] = [];
-  const within = (a: string) => p.aggregates.has(a) || (root?.aggregates.has(a) ?? false);
-  const unmet = g.memberOf.filter((set) => ![...set].some(within));
-  for (const set of unmet) out.push(reason('NOT_IN_AGGREGATE', g.suffix, { provider: p.id, aggregates: [...set] }));
-  const banned = [...g.forbiddenAggregates].filter(within);
+  const unmetBy = (q: WorldProvider) => g.memberOf.filter((set) => ![...set].some((a) => q.aggregates.has(a)));
+  let unmet = unmetBy(p);
+  let who = p;
+  if (root && unmet.length) {
+    const byRoot = unmetBy(root);
+    if (byRoot.length < unmet.length) [unmet, who] = [byRoot, root];
+  }
+  const out = unmet.map((set) => reason('NOT_IN_AGGREGATE', g.suffix, { provider: who.id, aggregates: [...set] }));
+  const banned = [...g.forbiddenAggregates].filter((a) => p.aggregates.has(a) || (root?.aggregates.has(a) ?? false));
   if (banned.length) out.push(reason('IN_FORBIDDEN_AGGREGATE', g.suffix, { provider: p.id, aggregates: banned }));
   return out;
 }

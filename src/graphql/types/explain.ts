@@ -1,6 +1,7 @@
 // "No valid host": the explanation of a candidates request, tree by tree (src/candidates/explain.ts).
 
 import { type CountView, type ExplanationView, explain, type ReasonView, type TreeView } from '../../candidates/explain.ts';
+import { type ExclusionKind as ExclusionKindName, exclusionKinds } from '../../domain/candidates/explain.ts';
 import { type CandidatesInput, normaliseCandidatesRequest } from '../../domain/candidates/request.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { parse, schemas } from '../../domain/names.ts';
@@ -12,26 +13,7 @@ import { ProviderRef } from './refs.ts';
 
 const ExclusionKind = builder.enumType('ExclusionKind', {
   description: 'Why a tree is not a home for a candidates request.',
-  values: {
-    CLASS_NOT_OFFERED: { description: 'No provider of the tree (nor a sharing provider reaching it) has inventory of the class; with providerUuid, that provider has none.' },
-    CAPACITY_SHORT: { description: 'Not enough free: requested > capacity - used (see free, capacity, used, total, reserved, allocationRatio, shortBy).' },
-    BELOW_MIN_UNIT: { description: 'The amount is below the inventory’s min_unit.' },
-    ABOVE_MAX_UNIT: { description: 'The amount is above the inventory’s max_unit.' },
-    NOT_STEP_MULTIPLE: { description: 'The amount is not a multiple of the inventory’s step_size.' },
-    TRAIT_MISSING: { description: 'A required trait is missing (on the provider, or on every choice of providers for the unsuffixed group).' },
-    TRAIT_FORBIDDEN: { description: 'A forbidden trait is present.' },
-    ANY_OF_TRAITS_MISSING: { description: 'None of an any-of set of traits is present.' },
-    NOT_IN_AGGREGATE: { description: 'Not a member of any aggregate of a required (memberOf) set.' },
-    IN_FORBIDDEN_AGGREGATE: { description: 'A member of a forbidden aggregate.' },
-    OUTSIDE_IN_TREE: { description: 'The group is limited (inTree) to another tree, or to a provider that does not exist.' },
-    ROOT_TRAIT_MISSING: { description: 'The root lacks a root-required trait.' },
-    ROOT_TRAIT_FORBIDDEN: { description: 'The root has a root-forbidden trait.' },
-    SAME_SUBTREE: { description: 'No choice of providers puts the sameSubtree groups under one of them.' },
-    ISOLATE: { description: 'The groups would need the same provider, and groupPolicy is ISOLATE.' },
-    SHARING_UNREACHABLE: { description: 'The class is offered by a sharing provider (providerUuid) that shares no aggregate with the tree.' },
-    COMBINED_CAPACITY: { description: 'Each group fits on its own, but together they overfill a provider.' },
-    NOTHING_TO_MATCH: { description: 'A group without resources, required traits or aggregates matches nothing (as in the reference).' },
-  } as const,
+  values: Object.fromEntries(Object.entries(exclusionKinds).map(([kind, description]) => [kind, { description }])) as Record<ExclusionKindName, { description: string }>,
 });
 
 const ExclusionReason = builder.objectRef<ReasonView>('ExclusionReason').implement({
