@@ -167,10 +167,10 @@ class Scope {
     return s;
   }
 
-  eligible(g: Group): ReturnType<typeof singleEligible> {
+  eligible(g: Group): ReturnType<typeof singleEligible>['eligible'] {
     let e = this.eligibles.get(g);
     if (!e) this.eligibles.set(g, (e = singleEligible(this.ix, g)));
-    return e;
+    return e.eligible;
   }
 
   /** Sharing providers of other trees that reach the tree rooted at `root`. */

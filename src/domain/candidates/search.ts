@@ -251,12 +251,12 @@ function spreadOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boo
   return options;
 }
 
-/** A named group's provider rule besides capacity: its own traits and aggregates. */
-export function singleEligible(ix: WorldIndex, g: Group): (p: WorldProvider) => boolean {
+/** A named group's provider rule besides capacity: its own traits and aggregates; `none` when no provider is in every memberOf set. */
+export function singleEligible(ix: WorldIndex, g: Group): { eligible: (p: WorldProvider) => boolean; none: boolean } {
   const candidates = g.memberOf.length ? ix.inAggregates(g.memberOf) : null;
   const banned = ix.inAnyAggregate(g.forbiddenAggregates);
   const traitsOk = traitTest(g);
-  return (p) => traitsOk(p.traits) && !banned.has(p.id) && (!candidates || candidates.has(p.id));
+  return { eligible: (p) => traitsOk(p.traits) && !banned.has(p.id) && (!candidates || candidates.has(p.id)), none: candidates !== null && !candidates.size };
 }
 
 /**
@@ -266,8 +266,8 @@ export function singleEligible(ix: WorldIndex, g: Group): (p: WorldProvider) => 
 function singleOptions(ix: WorldIndex, g: Group, anchorOk: (root: number) => boolean): Option[] {
   const treeRoot = treeRootOf(ix, g);
   if (treeRoot === null) return [];
-  if (g.memberOf.length && !ix.inAggregates(g.memberOf).size) return [];
-  const eligible = singleEligible(ix, g);
+  const { eligible, none } = singleEligible(ix, g);
+  if (none) return [];
 
   let chosen: WorldProvider[];
   if (g.resources.size === 0) {
